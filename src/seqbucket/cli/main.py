@@ -1,0 +1,59 @@
+"""Entry point: builds the argument parser from one registry of subcommand modules and turns
+user errors into one line on stderr with exit code 2 (never a traceback)."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import importlib
+import sys
+from collections.abc import Sequence
+
+from seqbucket import __version__
+from seqbucket.errors import SeqbucketError
+
+# One entry per subcommand; each module defines ``register(subparsers)`` which adds its parser
+# and sets ``func`` (a callable taking the parsed args and returning an exit code).
+COMMANDS = ("datasets", "inspect", "plan", "train", "evaluate", "predict", "report")
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seqbucket",
+        description="Train recurrent networks on variable-length sequences with little padding.",
+    )
+    parser.add_argument("--version", action="version", version=f"seqbucket {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"seqbucket.cli.{name}").register(sub)
+    return parser
+
+
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    try:
+        return int(args.func(args) or 0)
+    except SeqbucketError as exc:
+        print(f"seqbucket: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except OSError as exc:
+        # Out of disk, permission denied, a path that is a directory...: the user's environment,
+        # not a bug, so one line and exit 2.
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        reason = exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc)
+        print(f"seqbucket: error: {reason}{where}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
