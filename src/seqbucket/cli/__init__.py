@@ -1,6 +1,17 @@
 """The ``seqbucket`` command. Thin: each subcommand lives in its own module, maps flags onto
 config dataclasses and calls library functions. No logic lives here."""
 
-from seqbucket.cli.main import main
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console-script entry point (imported lazily so ``python -m seqbucket.cli.main`` runs
+    without runpy's double-import warning)."""
+    from seqbucket.cli.main import main as _main
+
+    return _main(argv)
+
 
 __all__ = ["main"]
