@@ -25,7 +25,9 @@ def check_padding_side(padding: str) -> str:
     return padding
 
 
-def lengths_to_mask(lengths: torch.Tensor, total_length: int, padding: str = "post") -> torch.Tensor:
+def lengths_to_mask(
+    lengths: torch.Tensor, total_length: int, padding: str = "post"
+) -> torch.Tensor:
     """Boolean mask ``(B, T)`` that is True on real steps (see NOTE [padding convention]).
 
     Args:
