@@ -1,0 +1,111 @@
+"""``plan``: lengths -> one epoch's batches for one rank, a pure function of its arguments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from seqbucket.batching.config import BatchingConfig, check_lengths
+from seqbucket.batching.engine import rng_for
+from seqbucket.batching.ranks import assign_steps
+from seqbucket.batching.stats import compute_stats, plane_position, report_text
+from seqbucket.batching.strategies import STRATEGY_REGISTRY
+from seqbucket.errors import ConfigError
+
+_STEPS = 4  # rng stream for batch/step order
+
+
+@dataclass
+class BatchPlan:
+    """One epoch for one rank.
+
+    ``batches[s]`` holds the int64 example indices of step ``s`` (``B_s`` of them);
+    ``pad_lengths[s]`` is the padded ``T`` of that step (equal on all ranks). An example longer
+    than its pad length (``overlong="truncate"``) is cut to it by ``collate(..., truncate=True)``.
+    """
+
+    batches: list[np.ndarray]
+    pad_lengths: np.ndarray  # (S,) int64
+    bucket: np.ndarray  # (S,) int64 bucket of each batch (0 when the strategy has no buckets)
+    boundaries: tuple[int, ...] | None
+    stats: dict[str, object] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def report(self) -> str:
+        """Printable statistics, per bucket and in total (see ``stats.report_text``)."""
+        return report_text(self.stats, str(self.stats.get("title", "plan")))
+
+
+def plan(
+    lengths: np.ndarray,
+    config: BatchingConfig,
+    *,
+    seed: int = 0,
+    epoch: int = 0,
+    rank: int = 0,
+    world_size: int = 1,
+) -> BatchPlan:
+    """Plan one epoch: every example exactly once (up to the documented overlong/drop_last
+    policies and the rank pad-out of NOTE [rank pad-out] in ``ranks.py``), batch order shuffled.
+
+    Args:
+        lengths: ``(N,)`` positive integer sequence lengths.
+        config: the strategy and its settings.
+        seed, epoch: the plan is a function of both; a new epoch gives a new plan.
+        rank, world_size: this process's part; all ranks get the same number of steps and the
+            same pad length at each step.
+    """
+    if world_size < 1 or not 0 <= rank < world_size:
+        raise ConfigError(
+            f"expected 0 <= rank < world_size >= 1, got rank={rank}, world_size={world_size}"
+        )
+    if epoch < 0 or seed < 0:
+        raise ConfigError(f"seed and epoch must be >= 0, got seed={seed}, epoch={epoch}")
+    lengths = check_lengths(lengths)
+    g = STRATEGY_REGISTRY[config.strategy](lengths, config, seed, epoch)
+    members, step_pad, repeated = assign_steps(
+        g.pad_lengths, g.shape_class, world_size, rng_for(seed, epoch, _STEPS)
+    )
+    mine = members[:, rank]  # (S,) this rank's batch at each step
+    starts, stops = g.begin[mine], g.end[mine]
+    batches = [g.flat[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    bucket = g.bucket[mine]
+    padded_out = int((g.end[repeated] - g.begin[repeated]).sum())
+    extra: dict[str, object] = {
+        "strategy": config.strategy,
+        "num_examples": int(lengths.size),
+        "dropped": g.dropped,
+        "truncated": g.truncated,
+        "padded_out_examples": padded_out,
+        "padded_out_batches": int(repeated.size),
+        "steps": int(members.shape[0]),
+        "rank": rank,
+        "world_size": world_size,
+        "expected_repeat": g.expected_repeat,
+        **{k: v for k, v in g.notes.items() if k != "repeat_curve"},
+    }
+    stats = compute_stats(
+        stops - starts, g.real_tokens[mine], step_pad, bucket, boundaries=g.boundaries, extra=extra
+    )
+    total = stats["total"]
+    total["plane"] = plane_position(total["padding_overhead"], g.expected_repeat)  # type: ignore[index]
+    edges = ""
+    if g.boundaries is not None:
+        shown = list(map(str, g.boundaries))
+        if len(shown) > 12:  # per-length can have thousands
+            shown = [*shown[:6], f"... ({len(shown)} in all) ...", *shown[-3:]]
+        edges = f", boundaries {','.join(shown)}"
+    stats["title"] = (
+        f"plan: strategy {config.strategy}, seed {seed}, epoch {epoch}, rank {rank}/{world_size}"
+        f"{edges}"
+    )
+    return BatchPlan(
+        batches=batches,
+        pad_lengths=step_pad.astype(np.int64),
+        bucket=bucket,
+        boundaries=g.boundaries,
+        stats=stats,
+    )

@@ -1,0 +1,115 @@
+"""``BucketBatchSampler``: the torch adapter (``DataLoader(batch_sampler=...)``) over ``plan``.
+
+State is ``(epoch, step)``: the plan of an epoch is a pure function of (lengths, config, seed,
+epoch, rank, world_size), so resuming mid-epoch recomputes that epoch's plan (``O(N)``) and starts
+at ``step`` in ``O(1)``, without replaying batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from torch.utils.data import Sampler
+
+from seqbucket.batching.config import BatchingConfig, check_lengths
+from seqbucket.batching.planner import BatchPlan, plan
+from seqbucket.errors import CheckpointError
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Yields one rank's batches of one epoch, from the current step on.
+
+    Call ``set_epoch(e)`` before each epoch (as with ``DistributedSampler``); a finished pass
+    resets the step to 0. ``state_dict()`` holds plain ints (``torch.load(weights_only=True)``
+    safe). With a ``DataLoader`` that prefetches, save the step your loop has *consumed*
+    (``state_dict(step=...)``), not how far the sampler has run ahead.
+    """
+
+    def __init__(
+        self,
+        lengths: np.ndarray,
+        config: BatchingConfig,
+        *,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
+        self.lengths = check_lengths(lengths)
+        self.config = config
+        self.seed = int(seed)
+        self.rank = int(rank)
+        self.world_size = int(world_size)
+        self.epoch = 0
+        self.step = 0
+        self._plan: BatchPlan | None = None
+        self._plan_epoch = -1
+
+    @property
+    def plan(self) -> BatchPlan:
+        """This rank's plan of the current epoch (statistics in ``plan.stats``)."""
+        if self._plan is None or self._plan_epoch != self.epoch:
+            self._plan = plan(
+                self.lengths,
+                self.config,
+                seed=self.seed,
+                epoch=self.epoch,
+                rank=self.rank,
+                world_size=self.world_size,
+            )
+            self._plan_epoch = self.epoch
+        return self._plan
+
+    def set_epoch(self, epoch: int) -> None:
+        """Move to ``epoch`` (step 0); setting the current epoch again keeps a resumed step."""
+        if int(epoch) != self.epoch:
+            self.epoch = int(epoch)
+            self.step = 0
+
+    def __len__(self) -> int:
+        """Steps in the current epoch (all of them, including any already taken)."""
+        return len(self.plan)
+
+    def iter_batches(self) -> Iterator[tuple[int, np.ndarray, int]]:
+        """Yield ``(step, indices (B,) int64, pad_to)`` from the current step to the epoch end."""
+        p = self.plan
+        while self.step < len(p):
+            s = self.step
+            self.step = s + 1
+            yield s, p.batches[s], int(p.pad_lengths[s])
+        self.step = 0
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for _, indices, _ in self.iter_batches():
+            yield indices.tolist()
+
+    def state_dict(self, step: int | None = None) -> dict[str, int]:
+        """``{"epoch", "step", "seed", "rank", "world_size", "num_examples"}``, plain ints."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step if step is None else int(step),
+            "seed": self.seed,
+            "rank": self.rank,
+            "world_size": self.world_size,
+            "num_examples": int(self.lengths.size),
+        }
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Resume at ``state["epoch"]``, ``state["step"]``; the seed and data size must match."""
+        for key in ("seed", "world_size", "num_examples"):
+            mine = {
+                "seed": self.seed,
+                "world_size": self.world_size,
+                "num_examples": int(self.lengths.size),
+            }[key]
+            if key in state and int(state[key]) != mine:
+                raise CheckpointError(
+                    f"sampler state has {key}={int(state[key])}, expected {mine} for this run"
+                )
+        self.epoch = int(state["epoch"])
+        self.step = int(state["step"])
+        n = len(self.plan)
+        if not 0 <= self.step <= n:
+            raise CheckpointError(
+                f"sampler state step {self.step} outside 0..{n} of epoch {self.epoch}"
+            )

@@ -1,0 +1,86 @@
+"""The strategy registry: every strategy name a user can type maps to one function here.
+
+Each function turns ``(lengths, config, seed, epoch)`` into a :class:`Grouping`: the epoch's batches
+in a canonical order (the planner shuffles batch order and splits ranks), their padded lengths,
+and the shape class of each batch (batches of one class can share a step across ranks).
+
+The bucketed strategies share the engine of ``engine.py``; ``auto`` takes its buckets from the
+randomness knob (``knob.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from seqbucket.batching import boundaries as bnd
+from seqbucket.batching.config import BatchingConfig
+from seqbucket.batching.engine import ORDER_STREAM, Grouping, bucketed, rng_for
+from seqbucket.batching.knob import cached_choice
+
+
+def auto(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
+    """Optimal boundaries (exact DP, ``boundaries.py``) for K buckets chosen by the knob."""
+    edges, how, curve = cached_choice(lengths, config)
+    g = bucketed(lengths, edges, config, seed, epoch, pad_to=config.pad_to, how=how)
+    g.notes.update(num_buckets=len(edges), batch_cut=how, repeat_curve=curve)
+    return g
+
+
+def buckets(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
+    """User boundaries (TF ``bucket_by_sequence_length`` semantics, inclusive upper edges)."""
+    assert config.boundaries is not None  # validated by BatchingConfig
+    how = "carry" if config.batch_cut == "auto" else config.batch_cut
+    return bucketed(lengths, config.boundaries, config, seed, epoch, pad_to=config.pad_to, how=how)
+
+
+def pad_all(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
+    """One shape: everything padded to ``maxlen`` (or the longest sequence)."""
+    top = int(config.maxlen) if config.maxlen is not None else int(lengths.max())
+    return bucketed(lengths, (top,), config, seed, epoch, pad_to="boundary", limit_name="maxlen")
+
+
+def per_length(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
+    """Only equal lengths share a batch: one shape per distinct length, zero padding."""
+    values, _ = bnd.distinct_counts(lengths)
+    edges = tuple(int(v) for v in values)
+    return bucketed(lengths, edges, config, seed, epoch, pad_to="boundary", how="exact")
+
+
+def random(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
+    """A plain shuffle cut into batches, each padded to its maximum (``DataLoader`` +
+    ``pad_sequence``). Fresh independent shuffle each epoch, no decorrelation."""
+    top = int(lengths.max())
+    g = bucketed(lengths, (top,), config, seed, epoch, pad_to="batch-max", decorrelate=False)
+    g.boundaries = None
+    return g
+
+
+def per_sample(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
+    """Batch size 1 (``batch_size`` is ignored): each sequence alone at its own length, no
+    padding. Under ranks, steps pair sequences of equal length (NOTE [rank pad-out])."""
+    order = rng_for(seed, epoch, ORDER_STREAM).permutation(lengths.size)
+    return Grouping(
+        flat=order,
+        begin=np.arange(order.size),
+        end=np.arange(1, order.size + 1),
+        real_tokens=lengths[order].astype(np.int64),
+        pad_lengths=lengths[order].astype(np.int64),
+        shape_class=lengths[order].astype(np.int64),
+        bucket=np.zeros(order.size, dtype=np.int64),
+        boundaries=None,
+        expected_repeat=0.0,
+    )
+
+
+Strategy = Callable[[np.ndarray, BatchingConfig, int, int], Grouping]
+
+STRATEGY_REGISTRY: dict[str, Strategy] = {
+    "per-sample": per_sample,
+    "per-length": per_length,
+    "pad-all": pad_all,
+    "random": random,
+    "buckets": buckets,
+    "auto": auto,
+}
