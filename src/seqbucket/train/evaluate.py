@@ -1,0 +1,94 @@
+"""Evaluation: loss and accuracy (or RMSE) of a model over a whole data set, in bucketed batches.
+
+``evaluate_dataset`` works on a model in memory (the trainer uses it each epoch on the validation
+split); ``evaluate`` loads a finished run's best checkpoint and scores a data set by name or path.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from seqbucket.data import SequenceDataset
+from seqbucket.models import flush_denormals, masked_loss
+from seqbucket.train.config import TrainConfig
+from seqbucket.train.guards import num_threads
+from seqbucket.train.standardize import Standardizer
+from seqbucket.train.wiring import collate_batch, eval_batches
+
+IGNORE_INDEX = -100
+
+
+@torch.no_grad()
+def evaluate_dataset(
+    model: torch.nn.Module,
+    ds: SequenceDataset,
+    config: TrainConfig,
+    *,
+    device: torch.device,
+    standardizer: Standardizer | None = None,
+) -> dict[str, Any]:
+    """Score ``model`` on every example of ``ds`` (which must be labelled).
+
+    Returns ``{"loss", "accuracy" (classify/tag/lm) or "rmse" (regress), "examples", "seconds"}``.
+    ``loss`` is the mean over all real target positions of the data set (examples for
+    classify/regress, real steps for tag/lm), so it does not depend on how batches were formed.
+    """
+    was_training = model.training
+    model.eval()
+    start = time.perf_counter()
+    loss_sum = 0.0  # sum over real positions of the per-position loss
+    positions = 0
+    correct = 0
+    sq_err = 0.0
+    for indices, pad_to in eval_batches(ds.lengths, config):
+        batch = collate_batch(ds, indices, pad_to).to(device)
+        logits = forward(model, batch, standardizer)
+        y = batch.y
+        if ds.task in ("tag", "lm"):
+            real = y != IGNORE_INDEX  # (B, T)
+            count = int(real.sum())
+            correct += int((logits.argmax(-1)[real] == y[real]).sum())
+        else:
+            count = int(y.shape[0])
+            if ds.task == "classify":
+                correct += int((logits.argmax(-1) == y).sum())
+            else:
+                sq_err += float(((logits.float() - y.float()) ** 2).sum())
+        loss_sum += float(masked_loss(ds.task, logits, y)) * count
+        positions += count
+    model.train(was_training)
+    metrics: dict[str, Any] = {"loss": loss_sum / max(positions, 1), "examples": len(ds)}
+    if ds.task == "regress":
+        metrics["rmse"] = math.sqrt(sq_err / max(positions, 1))
+    else:
+        metrics["accuracy"] = correct / max(positions, 1)
+    metrics["seconds"] = time.perf_counter() - start
+    return metrics
+
+
+def forward(model: torch.nn.Module, batch: Any, standardizer: Standardizer | None) -> torch.Tensor:
+    """Logits for a collated batch, standardising feature inputs first when the run does."""
+    x = batch.x
+    if standardizer is not None and x.is_floating_point():
+        x = standardizer(x, batch.mask)
+    return model(x, batch.lengths, padding=batch.padding)
+
+
+def evaluate(run_dir: str | Path, data: str, split: str = "test") -> dict[str, Any]:
+    """Score the best checkpoint of ``run_dir`` on ``data`` (an embedded name, whose ``split``
+    is used, or a path). Labels unseen in training raise ``DataError``."""
+    from seqbucket.train.artifacts import load_run  # here: artifacts imports this module
+
+    run = load_run(run_dir)
+    ds = run.load_labelled(data, split)
+    with num_threads(run.config.threads), flush_denormals():
+        metrics = evaluate_dataset(
+            run.model, ds, run.config, device=run.device, standardizer=run.standardizer
+        )
+    metrics["data"] = data if not ds.name else ds.name
+    return metrics

@@ -1,0 +1,169 @@
+"""``train(config)``: a whole run, from a data name to a tested model in a run directory.
+
+Steps: prepare the run directory (refusing to overwrite a run without ``force``); load the
+training data and, before any training, the test data (so a bad test split fails in seconds, not
+after training); carve a stratified validation split from train; fit the feature standardisation
+on the training part; build the model; train (or resume); then score the best checkpoint on the
+test data and write ``result.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqbucket.data import SPLITS, SequenceDataset
+from seqbucket.errors import ConfigError
+from seqbucket.models import build_model
+from seqbucket.train.artifacts import DataMeta, load_run
+from seqbucket.train.checkpoint import load_checkpoint
+from seqbucket.train.config import TrainConfig
+from seqbucket.train.evaluate import evaluate_dataset
+from seqbucket.train.guards import num_threads
+from seqbucket.train.metrics import MetricsLogger
+from seqbucket.train.progress import Progress
+from seqbucket.train.rng import seed_everything
+from seqbucket.train.rundir import RunDir
+from seqbucket.train.split import stratified_split
+from seqbucket.train.standardize import Standardizer
+from seqbucket.train.trainer import Trainer
+from seqbucket.train.wiring import (
+    check_known_labels,
+    check_task,
+    load_data,
+    model_config,
+    pick_device,
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_dir: Path
+    epochs: int  # epochs finished
+    steps: int  # optimiser steps
+    best_epoch: int | None  # 0-based epoch of the best validation score
+    val: dict[str, Any] | None  # validation metrics of the best epoch
+    test: dict[str, Any] | None  # test metrics of the best checkpoint (None: no test data)
+    seconds: float  # wall time of this invocation, data loading and test included
+    stop_reason: str  # epochs | max_steps | patience | interrupted
+    interrupted: bool
+
+
+def resolve_test_source(config: TrainConfig) -> tuple[str, str] | None:
+    """(source, split) of the test data. ``config.test`` is a split name of ``config.data``
+    (``train``/``test``/``all``, embedded sets only) or another data source (a path or an
+    embedded name, whose ``test`` split is used). By default: the ``test`` split of an embedded
+    set, and no test for a file."""
+    data_is_file = Path(config.data).exists()
+    if config.test is not None:
+        if config.test in SPLITS:
+            if data_is_file:
+                raise ConfigError(
+                    f"expected a test file for --test, got split name {config.test!r}, "
+                    f"but {config.data} is a file and has no splits"
+                )
+            return config.data, config.test
+        return config.test, "test"
+    return None if data_is_file else (config.data, "test")
+
+
+def _label_ids(ds: SequenceDataset) -> np.ndarray:
+    if ds.task in ("classify", "tag") and ds.labelled:
+        return np.unique(np.asarray(ds.targets)).astype(np.int64)
+    return np.zeros(0, dtype=np.int64)
+
+
+def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> RunResult:
+    """Run the training described by ``config`` in ``config.run_dir`` (see the module docstring).
+
+    Raises:
+        ConfigError: the run directory holds a run and neither ``force`` nor ``resume`` is set,
+            or the task does not match the data.
+        DataError: an empty split, or test labels unseen in training.
+        CheckpointError: ``resume`` with a missing, corrupt or incompatible checkpoint.
+    """
+    start = time.perf_counter()
+    run = RunDir(config.run_dir)
+    resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
+    run.prepare(force=force, resume=resume)
+    with num_threads(config.threads):
+        return _train(config, run, resume_state, start)
+
+
+def _train(
+    config: TrainConfig, run: RunDir, resume_state: dict[str, Any] | None, start: float
+) -> RunResult:
+    device = pick_device(config.device)
+
+    full = load_data(config.data, "train")
+    check_task(config, full)
+    config = config.resolved_for(full.task)
+    train_labels = _label_ids(full)
+    test_ds = None
+    source = resolve_test_source(config)
+    if source is not None:
+        test_ds = load_data(source[0], source[1], vocab=full.vocab, label_names=full.label_names)
+        check_task(config.replace(task=full.task), test_ds)
+        check_known_labels(test_ds, train_labels, f"{source[0]} ({source[1]} split)")
+
+    labels = np.asarray(full.targets) if full.task == "classify" and full.labelled else None
+    train_idx, val_idx = stratified_split(
+        len(full), config.val_fraction, labels=labels, seed=config.seed
+    )
+    train_ds = full.subset(train_idx)
+    val_ds = full.subset(val_idx) if len(val_idx) else None
+    standardizer = None
+    if config.standardize and full.num_features is not None:
+        standardizer = Standardizer.fit(train_ds[i].x for i in range(len(train_ds)))
+    meta = DataMeta(full.task, full.label_names, full.vocab, standardizer, _label_ids(train_ds))
+
+    seed_everything(config.seed)
+    # The unshared baseline needs weights for every step it will read: size it for the longest
+    # sequence of train and test (a structural choice; nothing is fitted to the test data).
+    longest = max(int(full.lengths.max()), int(test_ds.lengths.max()) if test_ds else 0)
+    mcfg = model_config(config, full, max_len=longest)
+    model = build_model(mcfg)
+    progress = Progress(quiet=config.quiet)
+    trainer = Trainer(
+        config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress
+    )
+    if resume_state is not None:
+        trainer.load_state_dict(resume_state, str(run.last))
+    config.save_toml(run.config)
+    logger = MetricsLogger(
+        run.metrics,
+        tensorboard_dir=run.tensorboard if config.tensorboard else None,
+        keep_before_epoch=trainer.epoch if resume_state is not None else None,
+    )
+    try:
+        fit = trainer.fit(logger)
+    finally:
+        logger.close()
+
+    test = None
+    if not fit.interrupted and test_ds is not None:
+        loaded = load_run(run.path, device=config.device)
+        test = evaluate_dataset(
+            loaded.model, test_ds, config, device=loaded.device, standardizer=standardizer
+        )
+    best = fit.best or {}
+    result = RunResult(
+        run_dir=run.path,
+        epochs=fit.epochs,
+        steps=fit.steps,
+        best_epoch=best.get("epoch"),
+        val=best.get("val") or None,
+        test=test,
+        seconds=time.perf_counter() - start,
+        stop_reason=fit.stop_reason,
+        interrupted=fit.interrupted,
+    )
+    if not fit.interrupted:
+        summary = {k: v for k, v in result.__dict__.items() if k != "run_dir"}
+        run.result.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return result

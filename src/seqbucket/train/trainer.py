@@ -1,0 +1,353 @@
+"""The training loop: AdamW, a warm-up + cosine/constant schedule, gradient clipping, evaluation
+on the validation split every epoch, early stopping, best-checkpoint tracking and exact resume.
+
+One step: ``sampler.iter_batches()`` gives ``(step, indices, pad_to)``; the examples are collated
+to ``pad_to`` (the bucket boundary), standardised, run through the model and scored with
+``masked_loss`` (a mean over real positions only, so padding never changes the loss).
+
+Exact resume: ``last.pt`` holds the model, optimiser, scheduler, sampler position (epoch, step),
+every RNG state, the best-so-far metric, the early-stopping counter and the running sums of the
+epoch in progress. Loading it and continuing gives the same weights, bit for bit on the CPU, as a
+run that was never stopped.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from seqbucket.batching import plan
+from seqbucket.data import SequenceDataset
+from seqbucket.errors import CheckpointError
+from seqbucket.models import ModelConfig, flush_denormals, masked_loss
+from seqbucket.train.artifacts import DataMeta, inference_state, restore_model
+from seqbucket.train.checkpoint import save_checkpoint
+from seqbucket.train.config import TrainConfig
+from seqbucket.train.evaluate import IGNORE_INDEX, evaluate_dataset, forward
+from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
+from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
+from seqbucket.train.progress import Progress
+from seqbucket.train.rng import capture_rng_state, restore_rng_state
+from seqbucket.train.rundir import RunDir
+from seqbucket.train.schedule import build_scheduler
+from seqbucket.train.wiring import batching_config, collate_batch, make_sampler
+
+# Settings a resumed run must share with its checkpoint: they shape the model, the data order or
+# the optimisation. The others (epochs, patience, output, logging) may change on resume.
+RESUME_LOCKED = (
+    "data",
+    "task",
+    "val_fraction",
+    "standardize",
+    "model",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "batching",
+    "batch_size",
+    "max_tokens",
+    "lr",
+    "weight_decay",
+    "schedule",
+    "warmup_steps",
+    "grad_clip",
+    "seed",
+)
+
+
+@dataclass
+class EpochTotals:
+    """Running sums of the epoch in progress (saved mid-epoch, so resumed metrics match too)."""
+
+    loss_sum: float = 0.0  # sum over batches of loss * real target positions
+    positions: int = 0  # real target positions (examples, or real steps for tag/lm)
+    real_tokens: int = 0  # sum of true lengths
+    padded_tokens: int = 0  # sum of B * T over batches
+    seconds: float = 0.0  # time spent in training steps (evaluation excluded)
+
+
+@dataclass
+class FitResult:
+    epochs: int  # epochs finished
+    steps: int  # optimiser steps taken
+    best: dict[str, Any] | None  # {"epoch", "score", "val"} of the best validation epoch
+    stop_reason: str  # "epochs", "max_steps", "patience" or "interrupted"
+    interrupted: bool = False
+    records: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Trainer:
+    """Trains ``model`` on ``train_ds``, selecting on ``val_ds`` (may be None: then the last epoch
+    is the best), writing ``metrics.jsonl`` and checkpoints into ``run``."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        model: torch.nn.Module,
+        model_config: ModelConfig,
+        train_ds: SequenceDataset,
+        val_ds: SequenceDataset | None,
+        meta: DataMeta,
+        run: RunDir,
+        *,
+        device: torch.device,
+        progress: Progress | None = None,
+    ) -> None:
+        self.config = config
+        self.model = model.to(device)
+        self.model_config = model_config
+        self.train_ds = train_ds
+        self.val_ds = val_ds
+        self.meta = meta
+        self.run = run
+        self.device = device
+        self.progress = progress or Progress(quiet=True)
+        self.optimizer = torch.optim.AdamW(
+            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+        )
+        self.sampler = make_sampler(train_ds.lengths, config)
+        self.steps_per_epoch = len(
+            plan(train_ds.lengths, batching_config(config), seed=config.seed, epoch=0).batches
+        )
+        self.total_steps = self._total_steps()
+        self.scheduler = build_scheduler(
+            self.optimizer,
+            schedule=config.schedule,
+            warmup_steps=config.warmup_steps,
+            total_steps=self.total_steps,
+        )
+        self.epoch = 0  # epoch in progress (0-based)
+        self.step_in_epoch = 0  # batches of this epoch already trained
+        self.global_step = 0
+        self.best: dict[str, Any] | None = None
+        self.bad_epochs = 0  # epochs since the best one (early stopping counter)
+        self.shapes: set[tuple[int, int]] = set()  # distinct (B, T) trained on
+        self.totals = EpochTotals()
+        self.stop_reason = ""  # set once training is finished
+
+    def _total_steps(self) -> int:
+        by_epochs = self.config.epochs * self.steps_per_epoch if self.config.epochs else None
+        candidates = [s for s in (by_epochs, self.config.max_steps) if s is not None]
+        return min(candidates)
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """The full training state as checkpoint data (see the module docstring)."""
+        return {
+            **inference_state(self.config, self.model_config, self.model, self.meta),
+            "kind": "last",
+            "epoch": self.epoch,
+            "step_in_epoch": self.step_in_epoch,
+            "global_step": self.global_step,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "sampler": _plain(self.sampler.state_dict()),
+            "rng": capture_rng_state(),
+            "best": self.best,
+            "bad_epochs": self.bad_epochs,
+            "shapes": sorted([list(s) for s in self.shapes]),
+            "totals": asdict(self.totals),
+            "stop_reason": self.stop_reason,
+        }
+
+    def load_state_dict(self, state: dict[str, Any], path: str) -> None:
+        """Continue from ``state`` (a ``last.pt``); incompatible settings raise CheckpointError."""
+        saved = state.get("config", {})
+        current = self.config.to_dict()
+        for key in RESUME_LOCKED:
+            if saved.get(key) != current.get(key):
+                raise CheckpointError(
+                    f"checkpoint {path} was trained with {key}={saved.get(key)!r}, got "
+                    f"{key}={current.get(key)!r}; resume with the same settings or start over "
+                    "with --force"
+                )
+        if state.get("model_config") != self.model_config.to_dict():
+            raise CheckpointError(f"checkpoint {path} holds a different model than this config")
+        loaded = restore_model(state, self.run.last, self.device)
+        self.model.load_state_dict(loaded.state_dict())
+        try:
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+            self.epoch = int(state["epoch"])
+            self.step_in_epoch = int(state["step_in_epoch"])
+            self.global_step = int(state["global_step"])
+            self.best = state["best"]
+            self.bad_epochs = int(state["bad_epochs"])
+            self.shapes = {(int(b), int(t)) for b, t in state["shapes"]}
+            self.totals = EpochTotals(**state["totals"])
+            self.stop_reason = state["stop_reason"]
+            self._sampler_state = state["sampler"]
+            restore_rng_state(state["rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"checkpoint {path} lacks training state ({exc})") from None
+        # A run that stopped at its epoch or step limit continues if the resumed config raised it.
+        epochs, steps = self.config.epochs, self.config.max_steps
+        if self.stop_reason == "epochs" and (epochs is None or self.epoch < epochs):
+            self.stop_reason = ""
+        if self.stop_reason == "max_steps" and (steps is None or self.global_step < steps):
+            self.stop_reason = ""
+
+    def save_last(self) -> None:
+        save_checkpoint(self.state_dict(), self.run.last)
+
+    def _save_best(self) -> None:
+        state = {
+            **inference_state(self.config, self.model_config, self.model, self.meta),
+            "kind": "best",
+            "epoch": self.epoch,
+            "best": self.best,
+        }
+        save_checkpoint(state, self.run.best)
+
+    # -- the loop -------------------------------------------------------------------------------
+    def fit(self, logger: MetricsLogger) -> FitResult:
+        """Train until epochs, max_steps or patience says stop, or Ctrl-C (then checkpoint)."""
+        records: list[dict[str, Any]] = []
+        with (
+            flush_denormals(),
+            deterministic(self.device, self.config.threads),
+            stop_on_sigint() as stop,
+        ):
+            while not self.stop_reason:
+                outcome = self._train_epoch(stop)
+                if outcome == "interrupted":
+                    self.progress.close()
+                    self.save_last()
+                    return self._result("interrupted", records)
+                records.append(self._end_epoch(logger))
+        self.progress.close()
+        return self._result(self.stop_reason, records)
+
+    def _result(self, reason: str, records: list[dict[str, Any]]) -> FitResult:
+        return FitResult(
+            epochs=self.epoch,
+            steps=self.global_step,
+            best=self.best,
+            stop_reason=reason,
+            interrupted=reason == "interrupted",
+            records=records,
+        )
+
+    def _train_epoch(self, stop: StopFlag) -> str:
+        self.sampler.set_epoch(self.epoch)
+        if self.step_in_epoch > 0:
+            self.sampler.load_state_dict(self._sampler_state)
+        self.progress.start_epoch(self.epoch, len(self.sampler), self.step_in_epoch)
+        self.model.train()
+        for step, indices, pad_to in self.sampler.iter_batches():
+            start = time.perf_counter()
+            loss, positions, real, padded = self._train_step(indices, pad_to)
+            elapsed = time.perf_counter() - start
+            t = self.totals
+            t.loss_sum += loss * positions
+            t.positions += positions
+            t.real_tokens += real
+            t.padded_tokens += padded
+            t.seconds += elapsed
+            self.global_step += 1
+            self.step_in_epoch = int(step) + 1
+            self.progress.update(
+                loss, t.real_tokens / max(t.seconds, 1e-9), t.padded_tokens / t.real_tokens - 1
+            )
+            every = self.config.checkpoint_every
+            if every and self.global_step % every == 0:
+                self.save_last()
+            if stop.requested:
+                return "interrupted"
+            if self.config.max_steps and self.global_step >= self.config.max_steps:
+                self.stop_reason = "max_steps"
+                break
+        return "epoch"
+
+    def _train_step(self, indices: Any, pad_to: int | None) -> tuple[float, int, int, int]:
+        """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
+        batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
+        logits = forward(self.model, batch, self.meta.standardizer)
+        loss = masked_loss(self.meta.task, logits, batch.y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+        self.optimizer.step()
+        self.scheduler.step()
+        b, t = int(batch.x.shape[0]), int(batch.x.shape[1])
+        self.shapes.add((b, t))
+        if self.meta.task in ("tag", "lm"):
+            positions = int((batch.y != IGNORE_INDEX).sum())
+        else:
+            positions = b
+        return float(loss.detach()), positions, int(batch.lengths.sum()), b * t
+
+    def _end_epoch(self, logger: MetricsLogger) -> dict[str, Any]:
+        t = self.totals
+        record: dict[str, Any] = {
+            "epoch": self.epoch,
+            "step": self.global_step,
+            "train_loss": t.loss_sum / max(t.positions, 1),
+        }
+        score: list[float]
+        if self.val_ds is not None:
+            val = evaluate_dataset(
+                self.model,
+                self.val_ds,
+                self.config,
+                device=self.device,
+                standardizer=self.meta.standardizer,
+            )
+            record["val_loss"] = val["loss"]
+            key = "val_rmse" if "rmse" in val else "val_accuracy"
+            record[key] = val.get("rmse", val.get("accuracy"))
+            # Classify/tag: accuracy first, ties broken by the lower loss. lm/regress: loss.
+            if self.meta.task in ("classify", "tag"):
+                score = [val["accuracy"], -val["loss"]]
+            else:
+                score = [-val["loss"]]
+        else:
+            val = {}
+            score = [float(self.epoch)]  # no validation: the latest epoch is the best
+        record.update(
+            lr=self.optimizer.param_groups[0]["lr"],
+            tokens_per_s=t.real_tokens / max(t.seconds, 1e-9),
+            padding_overhead=t.padded_tokens / max(t.real_tokens, 1) - 1,
+            distinct_shapes=len(self.shapes),
+            peak_memory_mb=peak_memory_mb(self.device),
+            seconds=t.seconds + val.get("seconds", 0.0),
+        )
+        improved = self.best is None or score > self.best["score"]
+        record["best"] = improved
+        if improved:
+            self.best = {"epoch": self.epoch, "score": score, "val": _plain(val)}
+            self.bad_epochs = 0
+            self._save_best()
+        else:
+            self.bad_epochs += 1
+        logger.log(record)
+        self.progress.epoch_end(record)
+        self.epoch += 1
+        self.step_in_epoch = 0
+        self.totals = EpochTotals()
+        if not self.stop_reason:
+            if self.config.epochs is not None and self.epoch >= self.config.epochs:
+                self.stop_reason = "epochs"
+            elif self.config.patience is not None and self.bad_epochs >= self.config.patience:
+                self.stop_reason = "patience"
+        self.save_last()
+        return record
+
+
+def _plain(value: Any) -> Any:
+    """NumPy scalars and arrays -> Python numbers and lists, so ``weights_only`` loads them."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

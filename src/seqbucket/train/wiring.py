@@ -1,0 +1,131 @@
+"""How a ``TrainConfig`` becomes the other packages' objects: the data set, the batching config
+and sampler, the model config. Every call into ``seqbucket.data``, ``seqbucket.batching`` and
+``seqbucket.models`` that depends on their exact signatures goes through here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from seqbucket.batching import BatchingConfig, BucketBatchSampler, parse_batching, plan
+from seqbucket.data import Batch, SequenceDataset, Vocab, collate, load_dataset
+from seqbucket.errors import ConfigError, DataError
+from seqbucket.models import ModelConfig
+from seqbucket.train.config import TrainConfig
+
+
+def load_data(
+    source: str,
+    split: str = "train",
+    *,
+    vocab: Vocab | None = None,
+    label_names: list[str] | None = None,
+    require_labels: bool = True,
+) -> SequenceDataset:
+    """``load_dataset`` with an empty result turned into a one-line ``DataError``.
+    ``require_labels=False`` reads prediction inputs, whose labels may be absent."""
+    ds = load_dataset(
+        source, split=split, vocab=vocab, label_names=label_names, require_labels=require_labels
+    )
+    if len(ds) == 0:
+        raise DataError(f"expected examples in {source} ({split} split), got an empty split")
+    return ds
+
+
+def is_path(source: str) -> bool:
+    """Whether ``source`` names a file rather than an embedded data set."""
+    return Path(source).exists() or Path(source).suffix != ""
+
+
+def check_task(config: TrainConfig, ds: SequenceDataset) -> None:
+    if config.task is not None and config.task != ds.task:
+        raise ConfigError(
+            f"expected {config.task!r} data for --task {config.task}, "
+            f"got {ds.task!r} data in {config.data}"
+        )
+
+
+def check_known_labels(ds: SequenceDataset, train_labels: np.ndarray, where: str) -> None:
+    """Every class id in ``ds`` must occur in the training data (``train_labels``), else the
+    model was never trained on it and its accuracy there is meaningless."""
+    if ds.task not in ("classify", "tag") or not ds.labelled:
+        return
+    targets = np.asarray(ds.targets)
+    seen = np.unique(train_labels[train_labels >= 0])
+    unseen = np.setdiff1d(np.unique(targets[targets >= 0]), seen)
+    if len(unseen):
+        names = ds.label_names or []
+        shown = [names[i] if i < len(names) else str(i) for i in unseen[:5].tolist()]
+        first = int(np.flatnonzero(np.isin(targets, unseen))[0])
+        raise DataError(
+            f"{where}: expected only labels seen in training, got {len(unseen)} unseen "
+            f"({', '.join(shown)}), first at example {first}"
+        )
+
+
+def batching_config(config: TrainConfig) -> BatchingConfig:
+    """The batching strategy of ``config.batching`` with the run's batch size and token budget."""
+    return parse_batching(
+        config.batching, batch_size=config.batch_size, max_tokens=config.max_tokens
+    )
+
+
+def make_sampler(lengths: np.ndarray, config: TrainConfig) -> BucketBatchSampler:
+    return BucketBatchSampler(lengths, batching_config(config), seed=config.seed)
+
+
+def eval_batches(
+    lengths: np.ndarray, config: TrainConfig
+) -> Iterator[tuple[np.ndarray, int | None]]:
+    """Batches for evaluation and prediction: the training strategy's plan (bucketed, so little
+    padding), epoch 0, every example exactly once. Yields ``(indices, pad_to)``."""
+    batch_plan = plan(lengths, batching_config(config), seed=config.seed, epoch=0)
+    covered = sum(len(b) for b in batch_plan.batches)
+    if covered != len(lengths):
+        raise ConfigError(
+            f"expected the {config.batching!r} plan to cover all {len(lengths)} examples for "
+            f"evaluation, got {covered} (over-long sequences dropped?)"
+        )
+    for indices, pad_to in zip(batch_plan.batches, batch_plan.pad_lengths, strict=True):
+        yield np.asarray(indices), int(pad_to)
+
+
+def collate_batch(ds: SequenceDataset, indices: Any, pad_to: int | None) -> Batch:
+    return collate([ds[int(i)] for i in indices], pad_to=pad_to)
+
+
+def model_config(
+    config: TrainConfig, ds: SequenceDataset, *, max_len: int | None = None
+) -> ModelConfig:
+    """The model for ``ds``'s task and inputs with the run's sizes. ``max_len`` (the unshared
+    baseline's longest readable sequence) defaults to the longest sequence of ``ds``."""
+    vocab_size = len(ds.vocab) if ds.vocab is not None and ds.num_features is None else None
+    num_classes = None
+    if ds.task in ("classify", "tag"):
+        num_classes = len(ds.label_names or []) or int(np.asarray(ds.targets).max()) + 1
+    return ModelConfig(
+        kind=config.model,
+        task=ds.task,
+        input_size=ds.num_features,
+        vocab_size=vocab_size,
+        hidden_size=config.hidden_size,
+        num_layers=config.num_layers,
+        bidirectional=bool(config.bidirectional),
+        dropout=config.dropout,
+        num_classes=num_classes,
+        max_len=(max_len or int(ds.lengths.max())) if config.model == "unshared" else None,
+    )
+
+
+def pick_device(name: str) -> torch.device:
+    """``auto``: the first CUDA device when present, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("expected a CUDA device for device='cuda', got none available")
+    return torch.device(name)
