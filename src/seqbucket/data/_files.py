@@ -19,7 +19,7 @@ def check_readable(path: str | os.PathLike[str]) -> Path:
     """``path`` as a :class:`Path` if it is an existing regular file, else ``MissingFileError``."""
     p = Path(path)
     if not p.exists():
-        raise MissingFileError(f"file not found: {p}")
+        raise MissingFileError(f"file not found: {p} (expected an existing, readable file)")
     if p.is_dir():
         raise MissingFileError(f"{p} is a directory, expected a data file")
     if not os.access(p, os.R_OK):

@@ -263,7 +263,10 @@ def load_dataset(
                     f"unknown dataset {source!r}: expected an embedded name ({known}) or a path "
                     f"to a {', '.join(_READERS)} file"
                 )
-            raise MissingFileError(f"file not found: {path}")
+            raise MissingFileError(
+                f"file not found: {path} (expected an existing data file or an embedded "
+                f"data set name: {', '.join(_EMBEDDED)})"
+            )
         ds = _read_file(path, vocab, label_names, reader_options)
     if max_length is not None:
         ds = apply_max_length(ds, max_length, overlong)

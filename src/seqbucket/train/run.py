@@ -19,7 +19,7 @@ import numpy as np
 
 from seqbucket.data import SPLITS, SequenceDataset
 from seqbucket.errors import ConfigError
-from seqbucket.models import build_model
+from seqbucket.models import ModelConfig, build_model, param_count
 from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.config import TrainConfig
@@ -78,6 +78,27 @@ def _label_ids(ds: SequenceDataset) -> np.ndarray:
     return np.zeros(0, dtype=np.int64)
 
 
+def describe_run(
+    config: TrainConfig,
+    mcfg: ModelConfig,
+    params: int,
+    train_ds: SequenceDataset,
+    val_ds: SequenceDataset | None,
+    test_ds: SequenceDataset | None,
+    device: object,
+) -> str:
+    """One header line: what is trained on what, so a log says what produced its numbers."""
+    sizes = f"{len(train_ds)} train / {len(val_ds) if val_ds else 0} validation"
+    sizes += f" / {len(test_ds)} test" if test_ds is not None else ""
+    shape = f"{mcfg.num_layers}x{mcfg.hidden_size}"
+    direction = "bidirectional " if mcfg.bidirectional else ""
+    return (
+        f"{config.data_name}: {mcfg.task}, {sizes} examples | {direction}{mcfg.kind} {shape}, "
+        f"{params:,} parameters | batching {config.batching}, batch size {config.batch_size}"
+        f" | {device}"
+    )
+
+
 def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> RunResult:
     """Run the training described by ``config`` in ``config.run_dir`` (see the module docstring).
 
@@ -129,6 +150,9 @@ def _train(
     mcfg = model_config(config, full, max_len=longest)
     model = build_model(mcfg)
     progress = Progress(quiet=config.quiet)
+    progress.message(
+        describe_run(config, mcfg, param_count(model), train_ds, val_ds, test_ds, device)
+    )
     trainer = Trainer(
         config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress
     )
