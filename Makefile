@@ -14,7 +14,7 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet $(FIND_LINKS) $(TORCH)
-	$(PY) -m pip install --quiet $(FIND_LINKS) -e '.[dev,plot,text]' $(TORCH)
+	$(PY) -m pip install --quiet $(FIND_LINKS) -e '.[dev,plot,text,tensorboard]' $(TORCH)
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -72,6 +72,7 @@ def test_report_on_a_missing_run_is_a_clear_error(tmp_path):
 
 
 def test_tensorboard_mirror(tmp_path):
+    pytest.importorskip("tensorboard")
     logger = MetricsLogger(tmp_path / "metrics.jsonl", tensorboard_dir=tmp_path / "tb")
     logger.log(_record(0))
     logger.close()

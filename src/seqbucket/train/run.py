@@ -150,14 +150,15 @@ def _train(
     mcfg = model_config(config, full, max_len=longest)
     model = build_model(mcfg)
     progress = Progress(quiet=config.quiet)
-    progress.message(
-        describe_run(config, mcfg, param_count(model), train_ds, val_ds, test_ds, device)
-    )
     trainer = Trainer(
         config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress
     )
     if resume_state is not None:
         trainer.load_state_dict(resume_state, str(run.last))
+    # After the resume checks, so a refused resume prints its one error line and nothing else.
+    progress.message(
+        describe_run(config, mcfg, param_count(model), train_ds, val_ds, test_ds, device)
+    )
     config.save_toml(run.config)
     logger = MetricsLogger(
         run.metrics,
