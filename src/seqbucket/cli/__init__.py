@@ -3,14 +3,18 @@ config dataclasses and calls library functions. No logic lives here."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point (imported lazily so ``python -m seqbucket.cli.main`` runs
     without runpy's double-import warning)."""
-    from seqbucket.cli.main import main as _main
-
+    try:
+        from seqbucket.cli.main import main as _main  # imports torch: seconds on a cold start
+    except KeyboardInterrupt:
+        print("seqbucket: interrupted", file=sys.stderr)
+        return 130
     return _main(argv)
 
 

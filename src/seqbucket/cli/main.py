@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ from seqbucket.errors import SeqbucketError
 COMMANDS = ("datasets", "inspect", "plan", "train", "evaluate", "predict", "report")
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by SIGINT"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
     try:
         return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        # `train` handles Ctrl-C itself (it checkpoints first); elsewhere nothing is lost.
+        print("seqbucket: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # `seqbucket inspect plaid | head`: the reader left; that is not an error. Point stdout
+        # at devnull so Python's exit-time flush does not complain a second time.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except SeqbucketError as exc:
         print(f"seqbucket: error: {_one_line(exc)}", file=sys.stderr)
         return EXIT_USER_ERROR

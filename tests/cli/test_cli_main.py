@@ -1,0 +1,67 @@
+"""The entry point's own contract: user errors, Ctrl-C and a closed pipe never print a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+from seqbucket.errors import DataError
+
+SEQBUCKET = [sys.executable, "-m", "seqbucket"]
+cli_main = importlib.import_module("seqbucket.cli.main")
+
+
+def _parser_running(func):
+    def build() -> argparse.ArgumentParser:
+        parser = argparse.ArgumentParser(prog="seqbucket")
+        parser.set_defaults(func=func)
+        return parser
+
+    return build
+
+
+def _raise(exc: BaseException):
+    def func(args: argparse.Namespace) -> int:
+        raise exc
+
+    return func
+
+
+@pytest.mark.parametrize(
+    ("exc", "code", "line"),
+    [
+        (KeyboardInterrupt(), 130, "seqbucket: interrupted"),
+        (DataError("x.ts line 3: expected 2 channels, got 3"), 2, "seqbucket: error: x.ts line 3"),
+        (OSError(28, "No space left on device", "/full/run"), 2, "No space left on device"),
+    ],
+)
+def test_errors_become_one_line(monkeypatch, capsys, exc, code, line):
+    monkeypatch.setattr(cli_main, "build_parser", _parser_running(_raise(exc)))
+    assert cli_main.main([]) == code
+    err = capsys.readouterr().err
+    # Invariant: one line on stderr, no traceback, and it says what happened.
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert line in err
+
+
+def test_closed_pipe_is_not_an_error():
+    # `seqbucket datasets | head -1`: the reader leaves after one line.
+    proc = subprocess.Popen([*SEQBUCKET, "inspect", "plaid"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    with proc.stdout, proc.stderr:
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0, err
+    assert first.startswith(b"plaid") and err == ""
+
+
+def test_no_command_prints_help_and_exits_2():
+    proc = subprocess.run(SEQBUCKET, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "usage: seqbucket" in proc.stdout
