@@ -28,8 +28,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="all", help="embedded sets: train, test or all (default)")
     p.add_argument("--batch-size", type=int, default=None, help="examples per batch (32)")
     p.add_argument("--boundaries", default=None, help="bucket edges, e.g. 5,20,50,100")
-    p.add_argument("--pad-to", choices=("boundary", "batch-max"), default=None)
-    p.add_argument("--overlong", choices=("error", "drop", "truncate"), default=None)
+    p.add_argument(
+        "--pad-to",
+        choices=("boundary", "batch-max"),
+        default=None,
+        help="buckets: pad each batch to its bucket's edge (one shape per bucket) or only to "
+        "its longest member (least padding; the default)",
+    )
+    p.add_argument(
+        "--overlong",
+        choices=("error", "drop", "truncate"),
+        default=None,
+        help="sequences longer than the last edge or --maxlen: stop with an error (default), "
+        "leave them out, or cut them to the last edge",
+    )
     p.add_argument("--max-tokens", type=int, default=None, help="token budget B*T per batch")
     p.add_argument("--multiple-of", type=int, default=None, help="round budget sizes down to this")
     p.add_argument("--num-buckets", type=int, default=None, help="auto: fix the bucket count")
@@ -40,11 +52,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="auto's knob in [0,1]: 1 - the repeat-pair fraction allowed (default 0.9)",
     )
     p.add_argument("--maxlen", type=int, default=None, help="pad-all: pad to this length")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--epoch", type=int, default=0)
-    p.add_argument("--world-size", type=int, default=1)
-    p.add_argument("--rank", type=int, default=0)
-    p.add_argument("--plot", default=None, metavar="OUT.png", help="length histogram + edges")
+    p.add_argument("--seed", type=int, default=0, help="shuffling seed (default 0)")
+    p.add_argument("--epoch", type=int, default=0, help="which epoch's plan to show (default 0)")
+    p.add_argument(
+        "--world-size", type=int, default=1, help="distributed: number of ranks (default 1)"
+    )
+    p.add_argument("--rank", type=int, default=0, help="distributed: whose part to show (0)")
+    p.add_argument(
+        "--plot",
+        default=None,
+        metavar="OUT.png",
+        help="write a PNG of the length histogram with the bucket edges drawn on it",
+    )
     p.set_defaults(func=run)
 
 
@@ -52,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from seqbucket.batching import parse_batching, plan, repeat_pair_fraction
     from seqbucket.data import load_dataset
 
+    if args.plot and not args.plot.lower().endswith(".png"):
+        raise ConfigError(f"--plot: expected a .png file name, got {args.plot!r}")
     config = parse_batching(
         args.strategy,
         batch_size=args.batch_size,
