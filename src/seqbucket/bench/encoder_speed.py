@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from seqbucket._mask import lengths_to_mask
 from seqbucket.models import (
     ModelConfig,
     build_model,
@@ -81,7 +82,7 @@ def random_batches(lengths: np.ndarray, cfg: SpeedConfig, count: int) -> list[Pa
         pick = order[(i * cfg.batch_size) % len(order) :][: cfg.batch_size]
         n = torch.as_tensor(lengths[pick], dtype=torch.int64)
         x = torch.randn(len(n), int(n.max()), cfg.input_size, generator=gen)
-        x *= (torch.arange(x.shape[1]) < n.unsqueeze(1)).unsqueeze(-1)  # zero padding
+        x *= lengths_to_mask(n, x.shape[1]).unsqueeze(-1)  # zero padding
         y = torch.randint(0, cfg.num_classes, (len(n),), generator=gen)
         batches.append((x, n, y))
     return batches
