@@ -8,10 +8,13 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+from seqbucket.batching import BatchingConfig, plan
 from seqbucket.batching.cutting import (
     carry_padded_tokens,
     even_batch_counts,
     expected_repeat_cut,
+    spread_cut_points,
+    spread_padded_tokens,
 )
 from seqbucket.batching.shuffle import best_multiplier, bucket_positions, expected_repeat
 from seqbucket.batching.stats import repeat_pair_fraction_batches
@@ -92,3 +95,36 @@ def test_carry_prediction_degenerates_correctly():
     assert carry_padded_tokens(np.array([3, 2]), np.array([10, 20]), np.array([2, 2])) == (
         2 * 10 + 1 * 20 + 2 * 20
     )
+
+
+@given(st.integers(1, 5000), st.integers(1, 64))
+def test_spread_cut_has_no_short_batch(total, b):
+    ends = spread_cut_points(total, b)
+    widths = np.diff(ends, prepend=0)
+    assert ends[-1] == total and widths.min() >= 1
+    assert widths.max() - widths.min() <= 1
+    if total >= b:
+        assert widths.min() >= b and ends.size == total // b
+
+
+@given(
+    st.lists(st.integers(1, 60), min_size=1, max_size=300).map(np.array),
+    st.integers(1, 40),
+    st.integers(0, 3),
+)
+def test_spread_padding_prediction_is_exact(lengths, b, epoch):
+    # The knob's O(K) padded-token count equals the plan's, batches padded to their boundary.
+    edges = tuple(sorted({10, 25, int(lengths.max())}))
+    c = BatchingConfig("buckets", b, boundaries=edges, pad_to="boundary")
+    p = plan(lengths, c, epoch=epoch)
+    per = np.bincount(np.searchsorted(np.array(edges), lengths), minlength=len(edges))
+    assert spread_padded_tokens(per, np.array(edges), b) == p.stats["total"]["padded_tokens"]
+
+
+def test_two_epochs_apart_stay_parted_too():
+    # n = 1025, b = 32: the only multiplier that parts every batch-mate next epoch is 32, and
+    # 32**2 = -1 (mod 1025) would rebuild each batch (reversed) two epochs on; it is refused.
+    for n, b in [(1025, 32), (1008, 32), (4 * 32 * 32 + 1, 32), (640, 16)]:
+        epochs = [one_bucket_epoch(n, b, e) for e in range(5)]
+        skip = np.mean([repeat_pair_fraction_batches(epochs[e], epochs[e + 2]) for e in range(3)])
+        assert skip < 0.05, (n, b, skip)

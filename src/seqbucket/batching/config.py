@@ -12,7 +12,7 @@ from seqbucket.errors import ConfigError, DataError
 STRATEGIES = ("per-sample", "per-length", "pad-all", "random", "buckets", "auto")
 PAD_TO = ("boundary", "batch-max")
 OVERLONG = ("error", "drop", "truncate")
-BATCH_CUTS = ("auto", "carry", "even")
+BATCH_CUTS = ("auto", "carry", "even", "noisy")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class BatchingConfig:
     # "auto": the number of buckets. None lets the randomness knob pick it.
     num_buckets: int | None = None
     # The knob, in [0, 1]: "auto" takes the least padding whose predicted repeat-pair fraction
-    # between consecutive epochs (knob.choose_num_buckets) is <= 1 - randomness. 0.9
+    # between consecutive epochs (knob.choose) is <= 1 - randomness. 0.9
     # (default): about 10% of batch-mate pairs meet again next epoch; 1.0: only plans predicted
     # to repeat no pair (one bucket, or one plus a tail of the longest); 0.0: no randomness
     # constraint (the least padding, up to max_buckets buckets).
@@ -58,7 +58,10 @@ class BatchingConfig:
     # (leftovers ride up into the next bucket); "even" never straddles buckets and splits each
     # into near-equal batches (sizes vary, mean >= batch_size, as Lhotse's do); "auto" lets the
     # knob take whichever pads less at its randomness target (carry for "buckets" and whenever
-    # num_buckets is fixed).
+    # num_buckets is fixed); "noisy": sort by length plus uniform noise whose width the knob
+    # sets, cut consecutive batches (engine.noisy_sorted). "auto" weighs it too; where it does
+    # not apply (knob.choose: budget, pad_to="boundary", drop_last, num_buckets, N > 1M) or for
+    # "buckets", "noisy" falls back to what "auto" would pick among the bucket cuts.
     batch_cut: str = "auto"
 
     def __post_init__(self) -> None:

@@ -1,23 +1,32 @@
-"""How a bucketed epoch is cut into batches, and the padded tokens each way predicts.
+"""How an epoch is cut into batches, and what each way predicts (padded tokens, repeats).
 
-Two ways (``BatchingConfig.batch_cut``):
+Two ways for buckets (``BatchingConfig.batch_cut``), and a third without fixed buckets:
 
-- ``carry``: every batch holds exactly its bucket's batch size ``B_k``; a bucket's leftover
-  (fewer than ``B_k``) opens the next bucket's first batch and is padded to that bucket's length.
-  Only the epoch's last batch can be smaller. Batch sizes are fixed; a few batches straddle two
-  buckets.
+- ``carry``: buckets are laid end to end (shortest first) and cut into consecutive batches; a
+  bucket's leftover opens the next bucket's first batch and is padded to that bucket's length, so a
+  few batches straddle two buckets. Under a token budget (or explicit per-bucket sizes) every
+  batch holds exactly its bucket's size ``B_k`` and only the epoch's last batch can be smaller.
+  Otherwise (one ``batch_size`` everywhere) the epoch has ``M = max(1, floor(N / batch_size))``
+  batches and the remainder ``N - M * batch_size`` is spread over the last batches (sizes
+  ``batch_size + 1``, or near-equal when ``M`` is below the remainder: :func:`spread_widths`)
+  instead of closing the epoch with one short batch, so
+  the mean batch size is at least ``batch_size`` whenever ``N >= batch_size`` (``drop_last``
+  keeps fixed sizes and drops the short batch instead).
 - ``even``: no batch straddles buckets. Bucket ``k`` is split into ``m_k`` batches of near-equal
   size (differing by at most one). Under a token budget (or explicit per-bucket sizes)
   ``m_k = ceil(n_k / B_k)``, so every batch fits its budget. Otherwise the epoch has
   ``M = max(K', floor(N / batch_size))`` batches (``K'``: non-empty buckets), so the mean batch
-  size
-  is at least ``batch_size``, shared out by water-filling (each extra batch goes to the bucket
-  whose batches are largest), so sizes stay close to ``batch_size``. Sizes vary by bucket, as in
-  Lhotse's dynamic bucketing.
+  size is at least ``batch_size``, shared out by water-filling (each extra batch goes to the
+  bucket whose batches are largest), so sizes stay close to ``batch_size``. Sizes vary by bucket,
+  as in Lhotse's dynamic bucketing.
+- ``noisy`` (``engine.noisy_sorted``): sort by ``length + width * u`` with fresh uniform ``u``
+  each epoch and cut consecutive batches as the uniform ``carry`` cut does. Batch edges move every
+  epoch, as with Hugging Face's random megabatches; :func:`noisy_repeat` predicts its repeats.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -61,6 +70,42 @@ def even_cut_points(lo: int, n: int, m: int) -> np.ndarray:
     return lo + np.cumsum(widths)
 
 
+def spread_widths(total: int, b: int) -> tuple[int, int, int]:
+    """``(M, w, tail)``: the uniform ``carry`` cut of ``total`` examples into ``M = max(1,
+    floor(total / b))`` batches, the first ``M - tail`` of width ``w`` and the last ``tail`` of
+    width ``w + 1`` (``w = b`` and ``tail`` = the remainder when ``M >= remainder``; one batch of
+    ``total`` when ``total < b``)."""
+    m = max(1, total // b)
+    w, tail = divmod(total, m)
+    return m, w, tail
+
+
+def spread_cut_points(total: int, b: int) -> np.ndarray:
+    """``(M,)`` int64 batch ends of :func:`spread_widths` (the last one is ``total``)."""
+    m, w, tail = spread_widths(total, b)
+    widths = np.full(m, w, dtype=np.int64)
+    widths[m - tail :] += 1
+    return np.cumsum(widths)
+
+
+def spread_padded_tokens(counts: np.ndarray, bounds: np.ndarray, b: int) -> int:
+    """Padded tokens of the uniform ``carry`` cut (:func:`spread_widths`), every batch padded to
+    the boundary of its last (longest) member's bucket. ``O(K)``: the batches ending inside bucket
+    ``k`` (positions ``lo_k < end <= hi_k``) hold ``C(hi_k) - C(lo_k)`` examples, ``C(x)`` being
+    the last batch end ``<= x``."""
+    counts = np.asarray(counts, dtype=np.int64)
+    hi = np.cumsum(counts)
+    lo = hi - counts
+    m, w, tail = spread_widths(int(hi[-1]), b)
+    knee = (m - tail) * w  # where the batches of width w + 1 begin
+
+    def last_end(x: np.ndarray) -> np.ndarray:
+        wide = knee + ((x - knee) // (w + 1)) * (w + 1)
+        return np.where(x <= knee, (x // w) * w, wide)
+
+    return int(np.dot(last_end(hi) - last_end(lo), np.asarray(bounds, dtype=np.int64)))
+
+
 def carry_padded_tokens(counts: np.ndarray, bounds: np.ndarray, sizes: np.ndarray) -> int:
     """Padded tokens of the ``carry`` cut with every batch padded to its top bucket's boundary.
 
@@ -88,6 +133,8 @@ def expected_repeat_cut(
     sizes: np.ndarray,
     per_bucket: np.ndarray | None,
     within: Callable[[int, int], float],
+    *,
+    spread: bool = False,
 ) -> float:
     """Predicted repeat-pair fraction between consecutive epochs, from bucket counts alone.
 
@@ -97,6 +144,8 @@ def expected_repeat_cut(
         per_bucket: ``(K,)`` batch counts of the ``even`` cut, or None for ``carry``.
         within: ``(n, b) -> repeat probability`` of a pair of batch-mates of one bucket of ``n``
             cut into batches of ``b`` (``shuffle.expected_repeat``).
+        spread: the uniform ``carry`` cut of :func:`spread_widths` (``sizes`` all equal): batch
+            widths follow ``spread_widths(N, sizes[0])`` instead of the bucket sizes.
 
     Full batches inside one bucket repeat as ``within`` says. In a batch that straddles buckets
     (``carry``), ``x_a`` examples of bucket ``a`` (of ``n_a``) are a random ``x_a`` of it each
@@ -120,28 +169,32 @@ def expected_repeat_cut(
         return num / total if total else 0.0
 
     open_: list[tuple[int, int]] = []  # (bucket size n_a, examples x_a) in the open batch
-    filled = 0
+    filled, closed = 0, 0  # examples in the open batch; batches closed so far
+    m_all, w, tail = spread_widths(int(np.sum(counts)), int(np.asarray(sizes)[0]))
+    knee = m_all - tail  # spread: batches from this index on are one wider
 
     def close() -> None:
-        nonlocal num, total, filled
+        nonlocal num, total, filled, closed
         total += pairs(filled)
         share = [(x, x / na) for na, x in open_]
         for i, (na, x) in enumerate(open_):
             num += pairs(x) * (x / na) * ((x - 1) / max(na - 1, 1))
             num += sum(x * (share[i][1]) * y * f for y, f in share[i + 1 :])
         open_.clear()
-        filled = 0
+        filled, closed = 0, closed + 1
 
-    for n, s in zip(np.asarray(counts).tolist(), np.asarray(sizes).tolist(), strict=True):
+    for n, size in zip(np.asarray(counts).tolist(), np.asarray(sizes).tolist(), strict=True):
         left = n
         while left:
-            if filled >= s:
-                close()
+            s = size if not spread else w + (closed >= knee)
             if filled == 0 and left >= s:
                 full = left // s
-                num += full * pairs(s) * within(n, s)
+                if spread and closed < knee:
+                    full = min(full, knee - closed)  # stop where the batches widen
+                num += full * pairs(s) * within(n, size)
                 total += full * pairs(s)
                 left -= full * s
+                closed += full
                 continue
             take = min(left, s - filled)
             open_.append((n, take))
@@ -152,3 +205,48 @@ def expected_repeat_cut(
     if filled:
         close()
     return num / total if total else 0.0
+
+
+def _irwin_hall4(y: np.ndarray) -> np.ndarray:
+    """Density of ``U1 - U2 + U3 - U4`` (four uniforms on [0, 1]) at ``y`` in [-2, 2]."""
+    s = np.clip(np.asarray(y, dtype=np.float64) + 2.0, 0.0, 4.0)
+    out = np.zeros_like(s)
+    for k, c in enumerate((1, -4, 6, -4, 1)):
+        out += c * np.where(s > k, (s - k) ** 3, 0.0)
+    return out / 6.0
+
+
+@functools.lru_cache(maxsize=1)
+def _noise_table() -> tuple[np.ndarray, np.ndarray]:
+    """``(rho, r(rho))`` on a log grid: the repeat probability of two batch-mates under the noisy
+    sort when the noise spans ``rho`` batches (see :func:`noisy_repeat`)."""
+    rho = np.geomspace(1e-3, 1e4, 400)
+    d = np.linspace(-2.0, 2.0, 4001)
+    q = _irwin_hall4(d)
+    r = np.array([np.trapezoid(_irwin_hall4(x * d) * q, d) for x in rho])
+    blend = rho < 1.0  # the model's random alignment fails without noise: sorted batches repeat
+    r1 = float(np.interp(1.0, rho, r))
+    r = np.where(blend, 1.0 - rho * (1.0 - r1), r)
+    return rho, r
+
+
+def noisy_repeat(values: np.ndarray, counts: np.ndarray, width: float, b: int) -> float:
+    """Predicted repeat-pair fraction between consecutive epochs of the ``noisy`` cut: sort by
+    ``L + width * u`` (``u`` uniform, fresh each epoch) and cut consecutive batches of ``b``.
+
+    Locally the noise spans ``rho = n_W(v) / b`` batches (``n_W(v)``: examples within a window of
+    ``W = max(width, 1)`` around length ``v``, ties included). Batch-mates are two keys within one
+    batch's key span whose noises differ by ``V = u_1 - u_2``; next epoch they meet again with
+    probability ``r(rho) = int q(rho d) q(d) dd`` (``q``: density of ``U1-U2+U3-U4``), about
+    ``(2/3) / rho`` for wide noise. Example-weighted over the distinct lengths; ``O(D log D)``.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    c = np.asarray(counts, dtype=np.int64)
+    cum = np.concatenate([[0], np.cumsum(c)])
+    half = max(float(width), 1.0) / 2.0
+    lo = np.searchsorted(v, v - half + 1e-9, side="left")
+    hi = np.searchsorted(v, v + half - 1e-9, side="right")
+    rho = np.maximum((cum[hi] - cum[lo]) / b, 1e-3)
+    grid, table = _noise_table()
+    r = np.interp(np.log(rho), np.log(grid), table)
+    return float(np.dot(r, c) / cum[-1])

@@ -1,6 +1,7 @@
 """The bucket engine: lengths + bucket edges -> one epoch's batches (a :class:`Grouping`).
 
-Shared by the ``auto``, ``buckets``, ``pad-all``, ``per-length`` and ``random`` strategies.
+Shared by the ``auto``, ``buckets``, ``pad-all``, ``per-length`` and ``random`` strategies; the
+``noisy`` cut of ``auto`` (:func:`noisy_sorted`) sorts by a noisy length instead of bucketing.
 Randomness: ``np.random.default_rng([seed, epoch, stream])`` per epoch and
 ``default_rng([seed, stream])`` for what is fixed per seed (the slots of ``shuffle.py``), so a plan
 is a pure function of its arguments. ``O(N)`` plus ``O(K)`` Python steps.
@@ -12,13 +13,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from seqbucket.batching.boundaries import distinct_counts
 from seqbucket.batching.budget import bucket_batch_sizes
 from seqbucket.batching.config import BatchingConfig
-from seqbucket.batching.cutting import even_batch_counts, even_cut_points, expected_repeat_cut
+from seqbucket.batching.cutting import (
+    even_batch_counts,
+    even_cut_points,
+    expected_repeat_cut,
+    noisy_repeat,
+    spread_cut_points,
+)
 from seqbucket.batching.shuffle import bucket_positions, expected_repeat
 from seqbucket.errors import DataError
 
-_SLOTS, _OFFSETS = 1, 2  # rng streams
+_SLOTS, _OFFSETS, _NOISE = 1, 2, 5  # rng streams
 ORDER_STREAM = 3  # rng stream of per-sample order (the planner uses 4 for step order)
 
 
@@ -119,6 +127,9 @@ def bucketed(
         if how == "even"
         else None
     )
+    # One batch size everywhere: spread the remainder over the last batches (cutting.py), so the
+    # mean batch size stays >= batch_size; a budget (hard caps) or drop_last keeps fixed sizes.
+    spread = how == "carry" and not budget and not config.drop_last
     cuts: list[np.ndarray] = []
     partial: list[np.ndarray] = []  # True where a cut closes a batch smaller than its bucket's
     cursor = 0
@@ -140,6 +151,8 @@ def bucketed(
                 partial.append(np.zeros(int(per_bucket[k]), dtype=bool))
             cursor = hi
             continue
+        if spread:
+            continue
         if how == "exact":
             cursor = lo
         full = (hi - cursor) // size
@@ -150,7 +163,10 @@ def bucketed(
             cuts.append(np.array([hi]))
             partial.append(np.ones(1, dtype=bool))
             cursor = hi
-    if cursor < total:  # the epoch's last, smaller batch
+    if spread:
+        cuts = [spread_cut_points(total, int(config.batch_size))]
+        partial = [np.zeros(cuts[0].size, dtype=bool)]
+    elif cursor < total:  # the epoch's last, smaller batch
         cuts.append(np.array([total]))
         partial.append(np.ones(1, dtype=bool))
     cut = np.concatenate(cuts).astype(np.int64)
@@ -177,10 +193,14 @@ def bucketed(
             f"drop_last left no batch: {total} examples, fewer than one batch of {int(sizes.min())}"
         )
     if decorrelate:
-        expected = expected_repeat_cut(counts, sizes, per_bucket, expected_repeat)
+        expected = expected_repeat_cut(counts, sizes, per_bucket, expected_repeat, spread=spread)
     else:  # independent shuffles: (B-1)/(n-1) for batch-mates of one bucket
         expected = expected_repeat_cut(
-            counts, sizes, per_bucket, lambda c, s: min(1.0, (s - 1) / max(c - 1, 1))
+            counts,
+            sizes,
+            per_bucket,
+            lambda c, s: min(1.0, (s - 1) / max(c - 1, 1)),
+            spread=spread,
         )
     return Grouping(
         flat=arranged if keep is None else keep[arranged],
@@ -194,4 +214,45 @@ def bucketed(
         dropped=dropped,
         truncated=int(truncated.sum()),
         expected_repeat=expected,
+    )
+
+
+def noisy_sorted(
+    lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int, width: float
+) -> Grouping:
+    """The ``noisy`` cut: sort by ``L + floor(width * u)`` (``u`` uniform, fresh from (seed,
+    epoch)), ties in random order, and cut consecutive batches of :func:`cutting.spread_widths`
+    (no short batch), each padded to its maximum.
+
+    A batch then gathers neighbours in length, and which neighbours changes every epoch: the
+    noise moves the batch edges, as Hugging Face's megabatch sort does with random megabatches.
+    ``O(N)`` (a radix sort of 16-bit keys) when ``max - min length + width < 65,536``; an
+    ``O(N log N)`` sort otherwise. One shape class (ranks share a step by similar pad length).
+    """
+    n = lengths.size
+    rng = rng_for(seed, epoch, _NOISE)
+    perm = rng.permutation(n)  # random order among equal keys
+    key = lengths[perm] - int(lengths.min())
+    if width >= 1.0:
+        key = key + np.floor(width * rng.random(n)).astype(np.int64)
+    if int(key.max()) < 2**16:
+        order = perm[np.argsort(key.astype(np.uint16), kind="stable")]  # radix sort, O(N)
+    else:
+        order = perm[np.argsort(key, kind="stable")]
+    ends = spread_cut_points(n, int(config.batch_size))
+    begin = np.concatenate([[0], ends[:-1]]).astype(np.int64)
+    batched = lengths[order]
+    pads = np.maximum.reduceat(batched, begin).astype(np.int64)
+    zeros = np.zeros(begin.size, dtype=np.int64)
+    values, counts = distinct_counts(lengths)
+    return Grouping(
+        flat=order.astype(np.int64),
+        begin=begin,
+        end=ends.astype(np.int64),
+        real_tokens=np.add.reduceat(batched, begin, dtype=np.int64),
+        pad_lengths=pads,
+        shape_class=zeros,
+        bucket=zeros.copy(),
+        boundaries=(int(lengths.max()),),  # one bucket: everything, each batch at its maximum
+        expected_repeat=noisy_repeat(values, counts, width, int(config.batch_size)),
     )

@@ -1,34 +1,57 @@
 """The randomness knob: how ``auto`` picks its number of buckets and its cut.
 
-Every candidate (``K`` buckets with DP-optimal boundaries, cut ``carry`` or ``even``) is scored
-from bucket counts alone by two predictions: the repeat-pair fraction between consecutive epochs
-(``cutting.expected_repeat_cut``, within ~10% of measured) and the padded tokens with batches
-padded to their boundary. The knob keeps the least padding whose predicted repeat is at most
-``1 - randomness``.
+Every bucket candidate (``K`` buckets with DP-optimal boundaries, cut ``carry`` or ``even``) is
+scored from bucket counts alone by two predictions: the repeat-pair fraction between consecutive
+epochs (``cutting.expected_repeat_cut``, within ~10% of measured) and the padded tokens with
+batches padded to their boundary. The knob keeps the least padding whose predicted repeat is at
+most ``1 - randomness``. The ``noisy`` cut (sort by length plus noise) is then held against that
+winner at the least noise meeting the same target (``cutting.noisy_repeat``); both are planned
+once and the one with fewer padded tokens is kept (:func:`choose`).
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from seqbucket.batching import boundaries as bnd
 from seqbucket.batching.budget import bucket_batch_sizes
 from seqbucket.batching.config import BatchingConfig
-from seqbucket.batching.cutting import carry_padded_tokens, even_batch_counts, expected_repeat_cut
+from seqbucket.batching.cutting import (
+    carry_padded_tokens,
+    even_batch_counts,
+    expected_repeat_cut,
+    noisy_repeat,
+    spread_padded_tokens,
+)
+from seqbucket.batching.engine import bucketed, noisy_sorted
 from seqbucket.batching.shuffle import expected_repeat
 
 _DP_CELLS = 3_000_000  # K x D budget of the knob's DP scan
 _CACHE: dict[tuple, tuple] = {}  # (lengths digest, settings) -> choice; plans stay pure
 _CACHE_SIZE = 8
+_NOISY_MAX_N = 1_000_000  # the noisy cut is a candidate up to this many examples
 
 
-def cached_choice(
-    lengths: np.ndarray, config: BatchingConfig
-) -> tuple[tuple[int, ...], str, list[tuple[int, str, float, float]]]:
-    """:func:`choose_num_buckets`, remembered for the last few (lengths, settings): the choice
-    does not depend on the epoch, so replanning an epoch is O(N) (one hash of the lengths)."""
+@dataclass(frozen=True)
+class Choice:
+    """What ``auto`` plans with."""
+
+    # Bucket edges (the ``noisy`` cut has one bucket: the longest length).
+    boundaries: tuple[int, ...]
+    # "carry", "even" (cutting.py) or "noisy" (engine.noisy_sorted).
+    cut: str
+    # The noise width of the ``noisy`` cut, in length units (0 for the bucket cuts).
+    width: float
+    # [(K, cut, predicted repeat, predicted padding overhead)] of the bucket candidates.
+    curve: list[tuple[int, str, float, float]]
+
+
+def cached_choice(lengths: np.ndarray, config: BatchingConfig) -> Choice:
+    """:func:`choose`, remembered for the last few (lengths, settings): the choice does not
+    depend on the epoch, so replanning an epoch is O(N) (one hash of the lengths)."""
     digest = hashlib.blake2b(np.ascontiguousarray(lengths).view(np.uint8), digest_size=16)
     key = (
         digest.hexdigest(),
@@ -40,12 +63,70 @@ def cached_choice(
         config.randomness,
         config.batch_cut,
         config.max_buckets,
+        config.drop_last,
+        config.pad_to,
     )
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = choose_num_buckets(lengths, config)
+        _CACHE[key] = choose(lengths, config)
     return _CACHE[key]
+
+
+def noisy_width(lengths: np.ndarray, config: BatchingConfig) -> float | None:
+    """The least noise width whose predicted repeat (``cutting.noisy_repeat``) is at most
+    ``1 - randomness`` (bisection: the prediction falls as the width grows), or None if even
+    noise over the whole length range repeats more."""
+    values, counts = bnd.distinct_counts(lengths)
+    target = 1.0 - float(config.randomness)
+    b = int(config.batch_size)
+    lo, hi = 0.0, float(values[-1] - values[0] + 1)
+    if noisy_repeat(values, counts, hi, b) > target + 1e-12:
+        return None
+    if noisy_repeat(values, counts, lo, b) <= target + 1e-12:
+        return lo
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        if noisy_repeat(values, counts, mid, b) <= target + 1e-12:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo < 0.05 * max(hi, 1.0):
+            break
+    return hi
+
+
+def choose(lengths: np.ndarray, config: BatchingConfig) -> Choice:
+    """The buckets and cut ``auto`` plans with.
+
+    The bucket candidates of :func:`choose_num_buckets`, and, where it applies (``batch_cut``
+    "auto" or "noisy", ``pad_to="batch-max"``, no token budget, no ``drop_last``,
+    ``num_buckets`` unset, at most ``_NOISY_MAX_N`` examples), the ``noisy`` cut at the least
+    noise whose predicted repeat meets the same target (:func:`noisy_width`). Between the best
+    bucket plan and the noisy one, both planned once (seed 0, epoch 0, ``O(N)`` each), the knob
+    keeps the one with fewer padded tokens. Past ``_NOISY_MAX_N`` buckets of more than ``B**2``
+    examples already part all batch-mates (``shuffle.py``), and planning time is kept for them.
+    """
+    edges, how, curve = choose_num_buckets(lengths, config)
+    noisy_ok = (
+        config.batch_cut in ("auto", "noisy")
+        and config.pad_to == "batch-max"
+        and config.max_tokens is None
+        and not config.drop_last
+        and config.num_buckets is None
+        and lengths.size <= _NOISY_MAX_N
+    )
+    width = noisy_width(lengths, config) if noisy_ok else None
+    if width is None:
+        return Choice(edges, how, 0.0, curve)
+    if config.batch_cut != "noisy":
+        mine = bucketed(lengths, edges, config, 0, 0, pad_to=config.pad_to, how=how)
+        other = noisy_sorted(lengths, config, 0, 0, width)
+        cost_mine = int(np.dot(mine.end - mine.begin, mine.pad_lengths))
+        cost_other = int(np.dot(other.end - other.begin, other.pad_lengths))
+        if cost_mine <= cost_other:
+            return Choice(edges, how, 0.0, curve)
+    return Choice((int(lengths.max()),), "noisy", width, curve)
 
 
 def choose_num_buckets(
@@ -67,7 +148,7 @@ def choose_num_buckets(
     Returns ``(boundaries, cut, [(K, cut, predicted repeat, predicted padding overhead)...])``.
     """
     values, counts = bnd.distinct_counts(lengths)
-    cuts = ("carry", "even") if config.batch_cut == "auto" else (config.batch_cut,)
+    cuts = ("carry", "even") if config.batch_cut in ("auto", "noisy") else (config.batch_cut,)
     if config.num_buckets is not None:
         k = min(config.num_buckets, values.size)
         return bnd.optimal_boundaries(lengths, k), cuts[0], []
@@ -80,6 +161,7 @@ def choose_num_buckets(
     real = int(np.dot(values, counts))
     target = 1.0 - float(config.randomness)
     budget = config.max_tokens is not None
+    spread = not budget and not config.drop_last  # the uniform carry cut (cutting.py)
     best: list = []  # [(padded, edges, cut)] of the best feasible candidate so far
     curve: list[tuple[int, str, float, float]] = []
 
@@ -96,9 +178,11 @@ def choose_num_buckets(
                     continue
                 m = even_batch_counts(per, sizes, budget=budget, mean_size=config.batch_size)
                 padded = int(np.dot(per, bounds))
+            elif spread:
+                padded = spread_padded_tokens(per, bounds, config.batch_size)
             else:
                 padded = carry_padded_tokens(per, bounds, sizes)
-            r = expected_repeat_cut(per, sizes, m, expected_repeat)
+            r = expected_repeat_cut(per, sizes, m, expected_repeat, spread=spread and m is None)
             lowest = min(lowest, r)
             curve.append((len(edges), how, r, padded / real - 1.0))
             if r <= target + 1e-12 and (not best or padded < best[0][0]):

@@ -16,22 +16,28 @@ import numpy as np
 
 from seqbucket.batching import boundaries as bnd
 from seqbucket.batching.config import BatchingConfig
-from seqbucket.batching.engine import ORDER_STREAM, Grouping, bucketed, rng_for
+from seqbucket.batching.engine import ORDER_STREAM, Grouping, bucketed, noisy_sorted, rng_for
 from seqbucket.batching.knob import cached_choice
 
 
 def auto(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
-    """Optimal boundaries (exact DP, ``boundaries.py``) for K buckets chosen by the knob."""
-    edges, how, curve = cached_choice(lengths, config)
-    g = bucketed(lengths, edges, config, seed, epoch, pad_to=config.pad_to, how=how)
-    g.notes.update(num_buckets=len(edges), batch_cut=how, repeat_curve=curve)
+    """Optimal boundaries (exact DP, ``boundaries.py``) for K buckets chosen by the knob, or the
+    noisy sort (``engine.noisy_sorted``) when the knob finds it pads less (``knob.choose``)."""
+    c = cached_choice(lengths, config)
+    if c.cut == "noisy":
+        g = noisy_sorted(lengths, config, seed, epoch, c.width)
+    else:
+        g = bucketed(lengths, c.boundaries, config, seed, epoch, pad_to=config.pad_to, how=c.cut)
+    g.notes.update(
+        num_buckets=len(c.boundaries), batch_cut=c.cut, noise_width=c.width, repeat_curve=c.curve
+    )
     return g
 
 
 def buckets(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
     """User boundaries (TF ``bucket_by_sequence_length`` semantics, inclusive upper edges)."""
     assert config.boundaries is not None  # validated by BatchingConfig
-    how = "carry" if config.batch_cut == "auto" else config.batch_cut
+    how = "carry" if config.batch_cut in ("auto", "noisy") else config.batch_cut
     return bucketed(lengths, config.boundaries, config, seed, epoch, pad_to=config.pad_to, how=how)
 
 
