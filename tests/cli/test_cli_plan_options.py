@@ -27,3 +27,26 @@ def test_bad_plan_options_exit_2_with_one_line(tmp_path, args, message):
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert message in proc.stderr
     assert not (tmp_path / "edges.txt").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--boundaries", "5,20"], "boundaries applies to strategy buckets only"),
+        (["--strategy", "random", "--randomness", "0.5"], "randomness applies to strategy auto"),
+        (["--strategy", "buckets:10,20,30", "--boundaries", "9"], "boundaries given twice"),
+        (["--strategy", "auto", "--maxlen", "40"], "maxlen applies to strategy pad-all only"),
+        (["--strategy", "random", "--num-buckets", "3"], "num_buckets applies to strategy auto"),
+    ],
+)
+def test_options_the_strategy_never_reads_are_refused(args, message):
+    # Invariant: a flag is either honoured or refused, never silently ignored.
+    proc = run("plan", "japanese-vowels", *args)
+    assert proc.returncode == 2, proc.stdout
+    assert proc.stderr.count("\n") == 1 and message in proc.stderr
+
+
+def test_buckets_can_take_their_edges_from_boundaries():
+    proc = run("plan", "japanese-vowels", "--strategy", "buckets", "--boundaries", "10,20,30")
+    assert proc.returncode == 0, proc.stderr
+    assert "boundaries 10,20,30" in proc.stdout

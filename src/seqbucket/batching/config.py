@@ -95,6 +95,17 @@ def validate(c: BatchingConfig) -> None:
                     f"boundaries must be strictly increasing, got {kind} {b[i - 1]},{b[i]}"
                     f" at positions {i - 1},{i} of {','.join(map(str, b))}"
                 )
+    # A setting the strategy never reads is a mistake to report, not to ignore silently.
+    for field, value, users in (
+        ("boundaries", c.boundaries, ("buckets",)),
+        ("num_buckets", c.num_buckets, ("auto",)),
+        ("maxlen", c.maxlen, ("pad-all",)),
+    ):
+        if value is not None and c.strategy not in users:
+            raise ConfigError(
+                f"{field} applies to strategy {' or '.join(users)} only, got {field}={value!r}"
+                f" with strategy {c.strategy!r}"
+            )
     if c.strategy == "buckets" and c.boundaries is None:
         raise ConfigError("strategy 'buckets' needs boundaries such as buckets:5,20,50,100")
     if c.bucket_batch_sizes is not None:
@@ -156,11 +167,12 @@ def parse_batching(spec: str, **overrides: object) -> BatchingConfig:
     name, _, arg = spec.partition(":")
     fields: dict[str, object] = {"strategy": name}
     if name == "buckets":
-        if not arg:
+        if arg:
+            fields["boundaries"] = parse_int_list(arg, what="bucket boundaries")
+        elif overrides.get("boundaries") is None:  # `buckets` + boundaries=... is fine too
             raise ConfigError(
                 f"expected buckets:L1,L2,... (e.g. buckets:5,20,50,100), got {spec!r}"
             )
-        fields["boundaries"] = parse_int_list(arg, what="bucket boundaries")
     elif arg:
         raise ConfigError(f"strategy {name!r} takes no ':' argument, got {spec!r}")
     elif name not in STRATEGIES:
@@ -168,7 +180,17 @@ def parse_batching(spec: str, **overrides: object) -> BatchingConfig:
             f"expected a strategy among {', '.join(STRATEGIES)} or buckets:5,20,50,100;"
             f" got {spec!r}"
         )
-    fields.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if name == "buckets" and arg and "boundaries" in given:
+        raise ConfigError(
+            f"boundaries given twice: in {spec!r} and as boundaries={given['boundaries']!r}"
+        )
+    if "randomness" in given and name != "auto":
+        raise ConfigError(
+            f"randomness applies to strategy auto only, got randomness={given['randomness']}"
+            f" with strategy {name!r}"
+        )
+    fields.update(given)
     names = {f.name for f in dataclasses.fields(BatchingConfig)}
     unknown = sorted(set(fields) - names)
     if unknown:
