@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from torch.utils.data import DataLoader
 
 from seqbucket.batching import BatchingConfig, BucketBatchSampler, plan
+from seqbucket.errors import CheckpointError
 
 
 @given(
@@ -69,3 +71,19 @@ def test_state_is_plain_ints_and_mismatches_are_refused():
         assert "seed=3, expected 4" in str(exc)
     else:
         raise AssertionError("a state with another seed must be refused")
+
+
+def test_state_of_other_lengths_or_settings_of_the_same_size_is_refused():
+    # Invariant: a saved step resumes only the plan it was taken from.
+    lengths = np.arange(1, 50)
+    state = BucketBatchSampler(lengths, BatchingConfig(batch_size=4), seed=3).state_dict()
+    shuffled = BucketBatchSampler(lengths[::-1].copy(), BatchingConfig(batch_size=4), seed=3)
+    with pytest.raises(CheckpointError, match="the lengths differ"):
+        shuffled.load_state_dict(state)
+    bigger = BucketBatchSampler(lengths, BatchingConfig(batch_size=5), seed=3)
+    with pytest.raises(CheckpointError, match="batching settings differ"):
+        bigger.load_state_dict(state)
+    other_rank = BucketBatchSampler(lengths, BatchingConfig(batch_size=4), seed=3, rank=1,
+                                    world_size=2)  # fmt: skip
+    with pytest.raises(CheckpointError, match="rank=0, expected 1"):
+        other_rank.load_state_dict(state)

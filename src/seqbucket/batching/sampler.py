@@ -7,6 +7,7 @@ at ``step`` in ``O(1)``, without replaying batches.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -83,29 +84,39 @@ class BucketBatchSampler(Sampler[list[int]]):
         for _, indices, _ in self.iter_batches():
             yield indices.tolist()
 
-    def state_dict(self, step: int | None = None) -> dict[str, int]:
-        """``{"epoch", "step", "seed", "rank", "world_size", "num_examples"}``, plain ints."""
+    def _identity(self) -> dict[str, int]:
+        # What makes a saved step mean the same batches: the plan is a pure function of these.
+        # CRC32s keep the state plain ints (weights_only-safe) and catch another data set of the
+        # same size or another batching config, which would otherwise resume silently.
         return {
-            "epoch": self.epoch,
-            "step": self.step if step is None else int(step),
             "seed": self.seed,
             "rank": self.rank,
             "world_size": self.world_size,
             "num_examples": int(self.lengths.size),
+            "lengths_crc32": zlib.crc32(np.ascontiguousarray(self.lengths).tobytes()),
+            "config_crc32": zlib.crc32(repr(self.config).encode()),
+        }
+
+    def state_dict(self, step: int | None = None) -> dict[str, int]:
+        """``{"epoch", "step"}`` plus what identifies the plan (seed, rank, world size, number of
+        examples, CRC32s of the lengths and the config); plain ints."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step if step is None else int(step),
+            **self._identity(),
         }
 
     def load_state_dict(self, state: dict[str, int]) -> None:
-        """Resume at ``state["epoch"]``, ``state["step"]``; the seed and data size must match."""
-        for key in ("seed", "world_size", "num_examples"):
-            mine = {
-                "seed": self.seed,
-                "world_size": self.world_size,
-                "num_examples": int(self.lengths.size),
-            }[key]
-            if key in state and int(state[key]) != mine:
-                raise CheckpointError(
-                    f"sampler state has {key}={int(state[key])}, expected {mine} for this run"
-                )
+        """Resume at ``state["epoch"]``, ``state["step"]``. The saved plan identity must match
+        this sampler's (keys absent from an older state are not checked)."""
+        mine = self._identity()
+        for key, value in mine.items():
+            if key in state and int(state[key]) != value:
+                what = {
+                    "lengths_crc32": "the lengths differ (another data set or order)",
+                    "config_crc32": "the batching settings differ",
+                }.get(key, f"{key}={int(state[key])}, expected {value}")
+                raise CheckpointError(f"sampler state does not fit this run: {what}")
         self.epoch = int(state["epoch"])
         self.step = int(state["step"])
         n = len(self.plan)
