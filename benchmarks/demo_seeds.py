@@ -56,7 +56,7 @@ def main() -> None:
                     result.seconds,
                 )
             )
-            best = result.best_epoch + 1 if result.best_epoch is not None else 0
+            best = result.best_epoch if result.best_epoch is not None else 0
             print(
                 f"seed {seed}: val accuracy {rows[-1][0]:.2%} val loss {rows[-1][1]:.4f}  "
                 f"test accuracy {test:.2%}  best epoch {best}/{result.epochs} "

@@ -102,7 +102,7 @@ def test_train_writes_the_run_and_prints_test_accuracy(trained):
     # The fully resolved config: defaults < file < flags.
     assert "hidden_size = 8" in config and "lr = 0.01" in config and 'strategy = "auto"' in config
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
-    assert [r["epoch"] for r in records] == [0, 1]
+    assert [r["epoch"] for r in records] == [1, 2]  # 1-based, as the console prints them
     for key in (
         "step",
         "train_loss",
@@ -314,3 +314,176 @@ def test_text_model_predicts_unlabelled_csv_and_jsonl_in_order(tmp_path):
         outputs.append(preds)
     # The same texts in two formats get the same predictions.
     assert outputs[0] == outputs[1]
+    # A .ts file of feature series is not text: one clear line, not the reader's internals.
+    series = tmp_path / "series.ts"
+    _write_ts(series, [[[0.5, 1.0, 1.5]]], ["x"])
+    proc = _cli("predict", str(run), str(series))
+    _one_line_error(proc, "expected text (token ids) as the model in", "series.ts")
+
+
+def _write_ts(path: Path, series: list[list[list[float]]], labels: list[str]) -> None:
+    """A .ts file of ``series`` (each ``F`` channels of ``T`` values) with ``labels``."""
+    dims = len(series[0])
+    header = [
+        "@problemName synthetic",
+        "@timeStamps false",
+        "@missing false",
+        f"@univariate {'true' if dims == 1 else 'false'}",
+        f"@dimensions {dims}",
+        "@equalLength false",
+        f"@classLabel true {' '.join(sorted(set(labels)))}",
+        "@data",
+    ]
+    rows = [
+        ":".join(",".join(f"{v:g}" for v in channel) for channel in s) + f":{y}"
+        for s, y in zip(series, labels, strict=True)
+    ]
+    path.write_text("\n".join(header + rows) + "\n")
+
+
+def test_inputs_of_another_width_or_kind_are_one_line_errors(trained, data, tmp_path):
+    # A 12-channel model given 2 channels per step: refused before any tensor is built (the
+    # standardiser used to fail first with a long RuntimeError).
+    two = tmp_path / "two.ts"
+    _write_ts(two, [[[0.1 * t for t in range(8)], [1.0] * 8] for _ in range(3)], ["1", "2", "1"])
+    for command in ("predict", "evaluate"):
+        proc = _cli(command, str(trained["run"]), str(two))
+        _one_line_error(
+            proc,
+            "expected 12 channels per step as the model in",
+            f"got 2 in {two}",
+        )
+    # ... or text.
+    text = tmp_path / "text.csv"
+    text.write_text("text,label\nabc,x\nabd,y\n")
+    proc = _cli("predict", str(trained["run"]), str(text))
+    _one_line_error(proc, "expected 12 channels per step", f"got text (token ids) in {text}")
+
+
+def test_evaluate_and_predict_fit_inputs_longer_than_the_training_batches(data, tmp_path):
+    # Trained on sequences of at most 20 steps (longer ones dropped) in buckets up to 20 and a
+    # 40-token budget; the test file has longer ones, which must still be scored and predicted.
+    run = tmp_path / "run"
+    proc = _cli(
+        "train",
+        data["train"],
+        "--max-length",
+        "20",
+        "--overlong",
+        "drop",
+        "--batching",
+        "buckets:10,15,20",
+        "--max-tokens",
+        "40",
+        "--epochs",
+        "1",
+        "--out",
+        str(run),
+        *TINY,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert 'overlong = "drop"' in (run / "config.toml").read_text()
+    proc = _cli("predict", str(run), data["test"])
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 37
+
+
+def test_text_reader_options_and_regression_csv(tmp_path):
+    # Word tokens in a column named "sentence", a numeric target in "score": regression.
+    words = ["red", "green", "blue", "big", "small"]
+    rows = [(" ".join(words[(i + k) % 5] for k in range(1 + i % 4)), i % 4) for i in range(40)]
+    train = tmp_path / "reg.csv"
+    train.write_text("sentence,score\n" + "".join(f"{t},{y}\n" for t, y in rows))
+    run = tmp_path / "run"
+    args = ["--text-column", "sentence", "--label-column", "score", "--tokenizer", "word"]
+    proc = _cli(
+        "train", str(train), "--task", "regress", *args, "--epochs", "1", "--out", str(run), *TINY
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "rmse" in proc.stdout
+    config = (run / "config.toml").read_text()
+    assert 'text_column = "sentence"' in config and 'tokenizer = "word"' in config
+    # predict reads its input with the run's saved options: the "sentence" column, word tokens.
+    inputs = tmp_path / "in.csv"
+    inputs.write_text("sentence\nred green\nblue\n")
+    proc = _cli("predict", str(run), str(inputs))
+    assert proc.returncode == 0, proc.stderr
+    preds = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [sorted(p) for p in preds] == [["index", "value"]] * 2
+
+
+def test_force_with_a_typo_keeps_the_old_run(trained, data):
+    run = trained["run"]
+    before = (run / "checkpoints" / "best.pt").read_bytes()
+    proc = _cli("train", data["train"], "--out", str(run), "--force", "--batching", "bucket:5")
+    _one_line_error(proc, "bucket:5")
+    proc = _cli("train", data["train"], "--out", str(run), "--force", "--task", "tag", *TINY)
+    _one_line_error(proc, "'tag'")
+    assert (run / "checkpoints" / "best.pt").read_bytes() == before
+    assert (run / "config.toml").is_file() and (run / "metrics.jsonl").is_file()
+
+
+def test_config_file_names_the_data_and_no_validation_split(data, tmp_path):
+    settings = tmp_path / "cfg.toml"
+    settings.write_text(f'[data]\ndata = "{data["train"]}"\nval_fraction = 0.0\n')
+    proc = _cli("train", "--config", str(settings), "--epochs", "1", "--out", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stderr
+    assert "no validation split" in proc.stdout and "best validation" not in proc.stdout
+    assert "trained 1 epoch (" in proc.stdout
+
+
+def test_report_refuses_a_file_and_a_truncated_metrics_line(trained, tmp_path):
+    run = tmp_path / "copy"
+    run.mkdir()
+    (run / "config.toml").write_text((trained["run"] / "config.toml").read_text())
+    lines = (trained["run"] / "metrics.jsonl").read_text().splitlines()
+    (run / "metrics.jsonl").write_text(lines[0] + "\n" + lines[1][:30] + "\n")
+    _one_line_error(_cli("report", str(run)), f"{run / 'metrics.jsonl'}, line 2")
+    config = trained["run"] / "config.toml"
+    _one_line_error(_cli("report", str(config)), "expected a run directory, got a file")
+
+
+def test_predict_output_directory_and_missing_best_checkpoint(trained, data, tmp_path):
+    proc = _cli("predict", str(trained["run"]), data["test"], "--output", str(tmp_path))
+    _one_line_error(proc, "expected an output file path, got a directory")
+    run = tmp_path / "no_best"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.toml").write_text((trained["run"] / "config.toml").read_text())
+    last = (trained["run"] / "checkpoints" / "last.pt").read_bytes()
+    (run / "checkpoints" / "last.pt").write_bytes(last)
+    proc = _cli("evaluate", str(run), data["test"])
+    assert proc.returncode == 0, proc.stderr
+    assert "no best.pt" in proc.stderr and "using last.pt" in proc.stderr
+
+
+_LIMITED_TRAIN = """
+import resource, signal, sys
+from seqbucket.cli.main import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the limit: the write fails with EFBIG
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("limit", "needle"),
+    [
+        (20_000, "could not write checkpoint"),  # config and metrics fit; a checkpoint does not
+        (100, "File too large"),  # not even config.toml fits
+    ],
+)
+def test_a_real_failing_write_is_one_line(limit, needle, data, tmp_path):
+    # A real write failure from the kernel (file size limit), not a mock: torch's zip writer
+    # used to turn it into a RuntimeError traceback.
+    run = tmp_path / "r"
+    args = ["train", data["train"], "--epochs", "1", "--out", str(run), "--quiet"]
+    proc = subprocess.run(
+        [sys.executable, "-c", _LIMITED_TRAIN, str(limit), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    last_line = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert last_line.startswith("seqbucket: error: ") and needle in last_line, proc.stderr

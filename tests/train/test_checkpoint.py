@@ -89,3 +89,58 @@ def test_newer_format_version_is_refused(tmp_path, monkeypatch):
     monkeypatch.undo()
     with pytest.raises(CheckpointError, match="format version 99"):
         load_checkpoint(path)
+
+
+def test_full_disk_during_the_write_is_a_checkpoint_error(tmp_path, monkeypatch):
+    # The disk fills after part of the file is out: the write itself fails, not only fsync.
+    path = tmp_path / "last.pt"
+    save_checkpoint(_state(1.0), path)
+    real_write = os.write
+    calls = []
+
+    def filling_disk(fd, data):
+        calls.append(len(data))
+        if len(calls) == 1:
+            return real_write(fd, bytes(data[:100]))  # a short write, as a filling disk does
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(ckpt.os, "write", filling_disk)
+    with pytest.raises(CheckpointError, match="No space left on device"):
+        save_checkpoint(_state(2.0), path)
+    monkeypatch.undo()
+    assert len(calls) == 2  # the short write was continued, then failed
+    assert torch.equal(load_checkpoint(path)["model"]["w"], torch.full((3, 4), 1.0))
+    assert [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+_FILE_SIZE_LIMIT_SCRIPT = """
+import resource, signal, sys
+import torch
+from seqbucket.errors import CheckpointError
+from seqbucket.train.checkpoint import save_checkpoint
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over the limit: EFBIG instead of a kill
+resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, 100_000))
+try:
+    save_checkpoint({"model": {"w": torch.zeros(100_000)}}, sys.argv[1])
+except CheckpointError as exc:
+    print("CheckpointError:", exc)
+"""
+
+
+def test_a_real_write_limit_gives_a_checkpoint_error_not_a_torch_runtime_error(tmp_path):
+    # A real failing write (the kernel's file size limit, EFBIG), not a mock: torch's own zip
+    # writer would turn it into "RuntimeError: [enforce fail at inline_container.cc] ...".
+    import subprocess
+    import sys
+
+    path = tmp_path / "last.pt"
+    proc = subprocess.run(
+        [sys.executable, "-c", _FILE_SIZE_LIMIT_SCRIPT, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.startswith("CheckpointError: could not write checkpoint"), proc.stdout
+    assert "previous checkpoint is intact" in proc.stdout
+    assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,7 @@ import io
 from seqbucket.train.progress import Progress, format_epoch
 
 RECORD = {
-    "epoch": 0,
+    "epoch": 1,
     "step": 14,
     "train_loss": 1.5,
     "val_loss": 1.2,

@@ -75,3 +75,46 @@ def test_full_disk_mid_run_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     last = tmp_path / "r" / "checkpoints" / "last.pt"
     assert load_checkpoint(last)["global_step"] > 0
     assert not [p for p in last.parent.iterdir() if p.suffix == ".tmp"]
+
+
+@pytest.mark.slow
+def test_resume_keeps_the_schedule_length_when_epochs_change(tmp_path, monkeypatch, capsys):
+    import signal
+
+    from seqbucket.train import Trainer, read_metrics
+
+    def config(out: str, epochs: int) -> TrainConfig:
+        return TrainConfig(
+            hidden_size=4, bidirectional=False, epochs=epochs, out=str(tmp_path / out), quiet=True
+        )
+
+    train(config("full", 3))
+    # The same run, stopped (Ctrl-C) right after its first epoch, then resumed for 2 epochs
+    # instead of 3: its second epoch must still follow the 3-epoch cosine curve.
+    real_end = Trainer._end_epoch
+
+    def end_then_interrupt(self, logger):
+        record = real_end(self, logger)
+        os.kill(os.getpid(), signal.SIGINT)  # the trainer's handler only sets its stop flag
+        return record
+
+    monkeypatch.setattr(Trainer, "_end_epoch", end_then_interrupt)
+    assert train(config("cut", 3)).interrupted
+    monkeypatch.undo()
+    capsys.readouterr()
+    train(config("cut", 2), resume=True)
+    err = capsys.readouterr().err
+    steps = load_checkpoint(tmp_path / "full" / "checkpoints" / "last.pt")["total_steps"]
+    assert f"keeps its original length of {steps} steps" in err
+    full = read_metrics(tmp_path / "full" / "metrics.jsonl")
+    cut = read_metrics(tmp_path / "cut" / "metrics.jsonl")
+    assert [r["epoch"] for r in cut] == [1, 2]
+    for a, b in zip(full[:2], cut, strict=True):
+        assert (a["train_loss"], a["lr"], a["val_loss"]) == (
+            b["train_loss"],
+            b["lr"],
+            b["val_loss"],
+        )
+    # Past the original length a cosine run would only train at lr 0: refused, not wasted.
+    with pytest.raises(CheckpointError, match="cosine learning-rate schedule of"):
+        train(config("cut", 6), resume=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from seqbucket.train import evaluate
+from seqbucket.train import LoadedRun, evaluate, load_run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,8 +18,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def note_checkpoint(run: LoadedRun) -> None:
+    """Say on stderr when the run has no ``best.pt`` and ``last.pt`` is used instead."""
+    if run.checkpoint.name != "best.pt":
+        print(
+            f"seqbucket: note: no best.pt in {run.checkpoint.parent}; using {run.checkpoint.name}",
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
-    metrics = evaluate(args.run_dir, args.data, split=args.split)
+    loaded = load_run(args.run_dir)
+    note_checkpoint(loaded)
+    metrics = evaluate(loaded, args.data, split=args.split)
     if args.json:
         print(json.dumps(metrics))
         return 0

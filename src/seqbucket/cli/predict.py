@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seqbucket.train import predict, write_predictions
+from seqbucket.cli.evaluate import note_checkpoint
+from seqbucket.train import load_run, predict, write_predictions
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,8 +19,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    records = predict(args.run_dir, args.input, split=args.split)
+    loaded = load_run(args.run_dir)
+    note_checkpoint(loaded)
+    records = predict(loaded, args.input, split=args.split)
     write_predictions(records, args.output)
     if args.output:
-        print(f"wrote {len(records)} predictions to {args.output}", file=sys.stderr)
+        noun = "prediction" if len(records) == 1 else "predictions"
+        print(f"wrote {len(records)} {noun} to {args.output}", file=sys.stderr)
     return 0

@@ -15,13 +15,13 @@ import numpy as np
 import torch
 
 from seqbucket.data import SequenceDataset, Vocab
-from seqbucket.errors import CheckpointError, ConfigError
+from seqbucket.errors import CheckpointError, ConfigError, DataError
 from seqbucket.models import ModelConfig, build_model
 from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.config import TrainConfig
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.standardize import Standardizer
-from seqbucket.train.wiring import check_known_labels, load_data, pick_device
+from seqbucket.train.wiring import check_known_labels, file_format, load_data, pick_device
 
 
 @dataclass(frozen=True)
@@ -90,15 +90,64 @@ class LoadedRun:
     meta: DataMeta
     device: torch.device
     epoch: int
+    model_config: ModelConfig
 
     @property
     def standardizer(self) -> Standardizer | None:
         return self.meta.standardizer
 
+    def read_input(
+        self, data: str, split: str = "test", *, require_labels: bool = True
+    ) -> SequenceDataset:
+        """``data`` (embedded name -> ``split``; or a path) read with this run's reader options,
+        labels and vocabulary, and checked against the model's inputs: token ids for a text
+        model, ``F`` channels per step for a feature model (``DataError`` otherwise, before any
+        tensor is built)."""
+        expected = self._expected_inputs()
+        if self.meta.vocab is not None and file_format(data) == ".ts":
+            raise DataError(f"expected {expected}, got a .ts file of feature series: {data}")
+        try:
+            ds = load_data(
+                data,
+                split,
+                config=self.config,
+                vocab=self.meta.vocab,
+                label_names=self.meta.label_names,
+                require_labels=require_labels,
+            )
+        except DataError:
+            # A feature model's labels may not even parse in a text file: say what matters.
+            if self.meta.vocab is None and file_format(data) in (".csv", ".tsv", ".jsonl", ".txt"):
+                probe = load_data(data, split, config=self.config, require_labels=False)
+                self.check_inputs(probe, data)
+            raise
+        self.check_inputs(ds, data)
+        return ds
+
+    def _expected_inputs(self) -> str:
+        width = self.model_config.input_size
+        where = f"as the model in {self.run_dir} was trained on"
+        if width is None:
+            return f"text (token ids) {where}"
+        return f"{width} channel{'s' if width != 1 else ''} per step {where}"
+
+    def check_inputs(self, ds: SequenceDataset, data: str) -> None:
+        """``DataError`` unless ``ds`` holds the kind and width of inputs this model reads."""
+        width = self.model_config.input_size
+        if width is None and ds.num_features is not None:
+            got = f"{ds.num_features} channel{'s' if ds.num_features != 1 else ''} per step"
+        elif width is not None and ds.num_features is None:
+            got = "text (token ids)"
+        elif width is not None and ds.num_features != width:
+            got = str(ds.num_features)
+        else:
+            return
+        raise DataError(f"expected {self._expected_inputs()}, got {got} in {data}")
+
     def load_labelled(self, data: str, split: str = "test") -> SequenceDataset:
-        """``data`` (embedded name -> ``split``; or a path) read with this run's labels and
-        vocabulary, checked for the run's task and for labels unseen in training."""
-        ds = load_data(data, split, vocab=self.meta.vocab, label_names=self.meta.label_names)
+        """``read_input`` for scoring: labelled, of the run's task, and with no label unseen in
+        training."""
+        ds = self.read_input(data, split)
         if ds.task != self.meta.task:
             raise ConfigError(
                 f"expected {self.meta.task!r} data for the model in {self.run_dir}, "
@@ -111,7 +160,8 @@ class LoadedRun:
 
 
 def load_run(run_dir: str | Path, *, device: str = "auto") -> LoadedRun:
-    """Load ``<run_dir>/checkpoints/best.pt`` (or ``last.pt`` if no epoch finished better)."""
+    """Load ``<run_dir>/checkpoints/best.pt``, or ``last.pt`` when there is no ``best.pt`` (the
+    returned ``checkpoint`` says which; the CLI tells the user)."""
     run = RunDir(Path(run_dir))
     run.require_exists()
     path = run.best if run.best.is_file() else run.last
@@ -121,9 +171,10 @@ def load_run(run_dir: str | Path, *, device: str = "auto") -> LoadedRun:
     try:
         config = TrainConfig.from_dict(state["config"], where=str(path))
         meta = DataMeta.from_state(state["meta"])
-    except (KeyError, TypeError, AttributeError) as exc:
+        mcfg = ModelConfig.from_dict(state["model_config"])
+    except (KeyError, TypeError, AttributeError, ConfigError) as exc:
         raise CheckpointError(f"checkpoint {path} lacks its run metadata ({exc})") from None
     dev = pick_device(device)
     model = restore_model(state, path, dev)
     model.eval()
-    return LoadedRun(run.path, path, config, model, meta, dev, int(state.get("epoch", 0)))
+    return LoadedRun(run.path, path, config, model, meta, dev, int(state.get("epoch", 0)), mcfg)

@@ -4,7 +4,9 @@ A checkpoint is data: a dict of tensors and plain Python values (str, int, float
 lists, tuples, dicts), written with ``torch.save`` and read back with
 ``torch.load(weights_only=True)``, so that loading one never runs code.
 
-Writes are atomic: the bytes go to a temporary file in the same directory, which is flushed and
+Writes are atomic: ``torch.save`` serialises into memory first (its zip writer would turn a
+full disk into a ``RuntimeError``; writing the bytes ourselves keeps it an ``OSError``), then the
+bytes go to a temporary file in the same directory, which is flushed and
 ``fsync``-ed, then ``os.replace``-d over the target, and the directory itself is ``fsync``-ed so
 the rename survives a power cut. A crash or a full disk at any point leaves either the old
 checkpoint or the new one, never a torn file.
@@ -13,6 +15,7 @@ checkpoint or the new one, never a torn file.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import pickle
 import tempfile
@@ -38,12 +41,15 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, "version": VERSION, **state}
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            _write_all(fd, buffer.getbuffer())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp_name, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
@@ -85,6 +91,14 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             f"this seqbucket reads version {VERSION}"
         )
     return state
+
+
+def _write_all(fd: int, data: memoryview) -> None:
+    # os.write may write less than asked (signals, pipes); loop until every byte is out.
+    view = data.cast("B")
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -36,6 +36,9 @@ TASKS = ("classify", "tag", "lm", "regress")
 MODEL_KINDS = ("rnn", "gru", "lstm", "unshared")
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
+TOKENIZERS = ("char", "word")
+LM_MODES = ("line", "chunk")
+OVERLONG = ("error", "drop", "truncate")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,18 @@ class TrainConfig:
     test: str | None = None  # split name or path to test on; None: "test" of an embedded set
     val_fraction: float = 0.15  # validation carved from train: early stopping never sees test
     standardize: bool = True  # per-channel mean/std from the train split: LPC scales differ
+    # -- reading data files (None: the reader's own default). Saved in config.toml, so evaluate
+    # and predict read their inputs the way training did. Only options that apply to a file's
+    # format reach its reader (see wiring.reader_options).
+    text_column: str | None = None  # .csv/.tsv/.jsonl: field holding the text (reader: "text")
+    label_column: str | None = None  # .csv/.tsv/.jsonl: field holding the label ("label")
+    tokenizer: str | None = None  # char | word, for text files (reader default: char)
+    min_freq: int | None = None  # vocabulary: drop tokens seen fewer times (reader: 1)
+    max_size: int | None = None  # vocabulary: keep at most this many tokens (reader: no cap)
+    lm_mode: str | None = None  # .txt: "line" (one sequence per line) or "chunk" (reader: line)
+    chunk_size: int | None = None  # .txt chunk mode: tokens per sequence (reader: 128)
+    max_length: int | None = None  # training sequences longer than this follow ``overlong``
+    overlong: str = "error"  # error | drop | truncate; evaluate/predict only ever truncate
     # -- model --
     model: str = "lstm"  # rnn | gru | lstm | unshared; the LSTM is the robust default
     hidden_size: int = 64  # per direction; 128 gave no better validation score, only time
@@ -86,6 +101,11 @@ class TrainConfig:
         _check(self.model in MODEL_KINDS, "model", f"one of {MODEL_KINDS}", self.model)
         _check(self.schedule in SCHEDULES, "schedule", f"one of {SCHEDULES}", self.schedule)
         _check(self.device in DEVICES, "device", f"one of {DEVICES}", self.device)
+        _check(self.tokenizer in (None, *TOKENIZERS), "tokenizer", "char or word", self.tokenizer)
+        _check(self.lm_mode in (None, *LM_MODES), "lm_mode", "line or chunk", self.lm_mode)
+        _check(self.overlong in OVERLONG, "overlong", f"one of {OVERLONG}", self.overlong)
+        if self.overlong != "error" and self.max_length is None:
+            raise ConfigError(f"expected max_length to be set for overlong={self.overlong!r}")
         _check(0.0 <= self.val_fraction < 1.0, "val_fraction", "in [0, 1)", self.val_fraction)
         _check(0.0 <= self.dropout < 1.0, "dropout", "in [0, 1)", self.dropout)
         _check(self.hidden_size >= 1, "hidden_size", ">= 1", self.hidden_size)
@@ -93,7 +113,10 @@ class TrainConfig:
         _check(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
         _check(self.lr > 0, "lr", "> 0", self.lr)
         _check(self.warmup_steps >= 0, "warmup_steps", ">= 0", self.warmup_steps)
-        for name in ("max_tokens", "epochs", "max_steps", "checkpoint_every", "threads"):
+        for name in (
+            *("max_tokens", "epochs", "max_steps", "checkpoint_every", "threads"),
+            *("min_freq", "max_size", "chunk_size", "max_length"),
+        ):
             value = getattr(self, name)
             _check(value is None or value >= 1, name, ">= 1 or unset", value)
         _check(self.patience is None or self.patience >= 1, "patience", ">= 1", self.patience)
@@ -148,18 +171,7 @@ class TrainConfig:
     @classmethod
     def from_toml(cls, path: str | Path) -> TrainConfig:
         """Read a TOML file; a syntax error names the file, line and column."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise MissingFileError(f"config file {path} does not exist") from None
-        except IsADirectoryError:
-            raise MissingFileError(f"expected a TOML file, got directory {path}") from None
-        try:
-            values = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-        return cls.from_dict(values, where=str(path))
+        return cls.from_dict(_read_toml(path), where=str(path))
 
     def to_toml(self) -> str:
         """TOML text in sections; unset (None) fields are left out, as TOML has no null."""
@@ -176,10 +188,21 @@ class TrainConfig:
 
 
 def resolve_config(
-    overrides: dict[str, Any], *, config_file: str | Path | None = None, resume: bool = False
+    overrides: dict[str, Any],
+    *,
+    config_file: str | Path | None = None,
+    resume: bool = False,
+    require_data: bool = False,
 ) -> TrainConfig:
     """Defaults, then ``config_file`` (or, on resume without one, the run's own saved
-    ``config.toml``), then ``overrides`` (the command-line flags that were given)."""
+    ``config.toml``), then ``overrides`` (the command-line flags that were given).
+    ``require_data``: the data must be named by ``overrides`` or ``config_file`` (the CLI's DATA
+    is optional only when the file names it)."""
+    if require_data and overrides.get("data") is None:
+        named = config_file is not None and "data" in _flatten(_read_toml(config_file), "")
+        if not named:
+            where = f"; {config_file} names none" if config_file is not None else ""
+            raise ConfigError(f"expected DATA (a data set name or file), got none{where}")
     if config_file is not None:
         base = TrainConfig.from_toml(config_file)
     else:
@@ -192,9 +215,16 @@ def resolve_config(
     return base.replace(**overrides)
 
 
+# The data-reading fields, in the order the CLI lists them.
+READER_FIELDS = (
+    *("text_column", "label_column", "tokenizer", "min_freq", "max_size"),
+    *("lm_mode", "chunk_size", "max_length", "overlong"),
+)
+
 # field -> (section, key inside the section) for the sectioned TOML layout.
 _SECTION_OF: dict[str, tuple[str, str]] = {
     **{k: ("data", k) for k in ("data", "task", "test", "val_fraction", "standardize")},
+    **{k: ("data", k) for k in READER_FIELDS},
     "model": ("model", "kind"),
     **{k: ("model", k) for k in ("hidden_size", "num_layers", "bidirectional", "dropout")},
     "batching": ("batching", "strategy"),
@@ -214,6 +244,20 @@ _SECTION_OF: dict[str, tuple[str, str]] = {
 _FIELD_OF = {(section, key): name for name, (section, key) in _SECTION_OF.items()}
 
 
+def _read_toml(path: str | Path) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MissingFileError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise MissingFileError(f"expected a TOML file, got directory {path}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
 def _flatten(values: dict[str, Any], where: str) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in values.items():
@@ -229,6 +273,12 @@ def _flatten(values: dict[str, Any], where: str) -> dict[str, Any]:
     return flat
 
 
+_INT_FIELDS = (
+    *("max_tokens", "epochs", "max_steps", "patience"),
+    *("min_freq", "max_size", "chunk_size", "max_length"),
+)
+
+
 def _check_type(key: str, value: Any, default: Any, where: str) -> None:
     # Defaults carry the expected type; None-default fields accept int/str/float per their name.
     expected: tuple[type, ...]
@@ -236,7 +286,7 @@ def _check_type(key: str, value: Any, default: Any, where: str) -> None:
         expected = (bool,)
     elif isinstance(default, float) or key in ("grad_clip",):
         expected = (int, float)
-    elif isinstance(default, int) or key in ("max_tokens", "epochs", "max_steps", "patience"):
+    elif isinstance(default, int) or key in _INT_FIELDS:
         expected = (int,)
     else:
         expected = (str,)

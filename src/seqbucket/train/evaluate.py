@@ -79,12 +79,13 @@ def forward(model: torch.nn.Module, batch: Any, standardizer: Standardizer | Non
     return model(x, batch.lengths, padding=batch.padding)
 
 
-def evaluate(run_dir: str | Path, data: str, split: str = "test") -> dict[str, Any]:
-    """Score the best checkpoint of ``run_dir`` on ``data`` (an embedded name, whose ``split``
-    is used, or a path). Labels unseen in training raise ``DataError``."""
-    from seqbucket.train.artifacts import load_run  # here: artifacts imports this module
+def evaluate(run_dir: str | Path | Any, data: str, split: str = "test") -> dict[str, Any]:
+    """Score the best checkpoint of ``run_dir`` (a path, or a ``LoadedRun``) on ``data`` (an
+    embedded name, whose ``split`` is used, or a path). Labels unseen in training raise
+    ``DataError``."""
+    from seqbucket.train.artifacts import LoadedRun, load_run  # here: artifacts imports us
 
-    run = load_run(run_dir)
+    run = run_dir if isinstance(run_dir, LoadedRun) else load_run(run_dir)
     ds = run.load_labelled(data, split)
     with num_threads(run.config.threads), flush_denormals():
         metrics = evaluate_dataset(

@@ -1,7 +1,8 @@
 """Per-epoch metrics: one JSON object per line in ``<run>/metrics.jsonl``, optionally mirrored to
 TensorBoard.
 
-Each line holds: ``epoch``, ``step`` (optimiser steps so far), ``train_loss``, ``val_loss``,
+Each line holds: ``epoch`` (1-based, as the console prints it), ``step`` (optimiser steps so
+far), ``train_loss``, ``val_loss``,
 ``val_accuracy`` (classify/tag/lm) or ``val_rmse`` (regress), ``lr``, ``tokens_per_s`` (real
 tokens, padding excluded), ``padding_overhead`` (padded / real - 1), ``distinct_shapes`` (distinct
 ``(B, T)`` batch shapes trained on so far: each is one kernel configuration or compiled graph),
@@ -31,29 +32,40 @@ def peak_memory_mb(device: torch.device) -> float:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
 
 
-def read_metrics(path: str | Path) -> list[dict[str, Any]]:
-    """All records of a ``metrics.jsonl``; a torn last line (a crash mid-write) is skipped."""
+def read_metrics(path: str | Path, *, skip_torn_tail: bool = True) -> list[dict[str, Any]]:
+    """All records of a ``metrics.jsonl``. ``skip_torn_tail``: a torn last line (a crash
+    mid-write, which a resumed run rewrites) is skipped; otherwise (plots) it is an error too.
+
+    Raises:
+        ConfigError: a line that is not a JSON object with an integer ``epoch``, naming the file
+            and line.
+    """
     records = []
     lines = Path(path).read_text(encoding="utf-8").splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
-            if number == len(lines):
+            if skip_torn_tail and number == len(lines):
                 break
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("epoch"), int):
             raise ConfigError(
-                f"{path}:{number}: expected a JSON object, got {line[:60]!r}"
-            ) from None
+                f"{path}, line {number}: expected a JSON object with an integer epoch, got "
+                f"{line[:60]!r} (truncated or edited?)"
+            )
+        records.append(record)
     return records
 
 
 class MetricsLogger:
     """Appends epoch records to ``metrics.jsonl``; mirrors numbers to TensorBoard when asked.
 
-    ``keep_before_epoch`` (on resume) first drops records of epochs ``>= keep_before_epoch``: they
-    belong to the interrupted part that the resumed run trains again.
+    ``keep_before_epoch`` (on resume) first drops records of epochs ``>= keep_before_epoch``
+    (1-based, as in the records): they belong to the interrupted part that the resumed run trains
+    again.
     """
 
     def __init__(

@@ -16,27 +16,28 @@ import numpy as np
 import torch
 
 from seqbucket.data import SequenceDataset
+from seqbucket.data.vocab import BOS, PAD
 from seqbucket.errors import ConfigError
 from seqbucket.models import flush_denormals
 from seqbucket.train.artifacts import LoadedRun, load_run
 from seqbucket.train.evaluate import forward
 from seqbucket.train.guards import num_threads
-from seqbucket.train.wiring import collate_batch, eval_batches, load_data
+from seqbucket.train.wiring import collate_batch, eval_batches
 
 
-def predict(run_dir: str | Path, input: str, split: str = "test") -> list[dict[str, Any]]:
+def predict(
+    run_dir: str | Path | LoadedRun, input: str, split: str = "test"
+) -> list[dict[str, Any]]:
     """One record per example of ``input`` (a path, or an embedded name -> its ``split``), in
-    input order. Fields by task:
+    input order. ``run_dir`` may be a run already loaded with ``load_run``. Fields by task:
 
     - classify: ``index``, ``label`` (predicted name), ``probabilities`` ({name: p}).
     - tag: ``index``, ``labels`` (predicted name per step).
     - lm: ``index``, ``next_tokens`` (most likely next token after each step).
     - regress: ``index``, ``value``.
     """
-    run = load_run(run_dir)
-    ds = load_data(
-        input, split, vocab=run.meta.vocab, label_names=run.meta.label_names, require_labels=False
-    )
+    run = run_dir if isinstance(run_dir, LoadedRun) else load_run(run_dir)
+    ds = run.read_input(input, split, require_labels=False)
     if not ds.labelled and ds.task != run.meta.task:
         # Without labels a reader cannot tell tag or regress data from classify data: the
         # inputs are what they are, and the model's task decides what is predicted.
@@ -82,6 +83,13 @@ def _record(run: LoadedRun, index: int, logits: torch.Tensor, length: int, paddi
             "label": label_of[best],
             "probabilities": {label_of[c]: round(p, 6) for c, p in enumerate(probs)},
         }
+    if task == "lm" and run.meta.vocab is not None:
+        # <pad> and <bos> are never a next token (bos only ever starts a sequence): an
+        # untrained or weak model could still rank them first, so they are masked out.
+        logits = logits.clone()
+        for special in (PAD, BOS):
+            if special in run.meta.vocab.tokens:
+                logits[..., run.meta.vocab.tokens.index(special)] = float("-inf")
     steps = logits.argmax(-1)  # (T,)
     real = steps[:length] if padding == "post" else steps[steps.shape[0] - length :]
     ids = real.tolist()
@@ -92,7 +100,13 @@ def _record(run: LoadedRun, index: int, logits: torch.Tensor, length: int, paddi
 
 
 def write_predictions(records: list[dict[str, Any]], output: str | Path | None) -> None:
-    """JSONL to ``output``, or to stdout when ``output`` is None."""
+    """JSONL to ``output``, or to stdout when ``output`` is None.
+
+    Raises:
+        ConfigError: ``output`` is a directory (it must name a file).
+    """
+    if output is not None and Path(output).is_dir():
+        raise ConfigError(f"expected an output file path, got a directory: {output}")
     text = "".join(json.dumps(r) + "\n" for r in records)
     if output is None:
         stream: TextIO = sys.stdout

@@ -30,7 +30,7 @@ def write_report(run_dir: str | Path) -> list[Path]:
     run.require_exists()
     if not run.metrics.is_file():
         raise CheckpointError(f"expected {run.metrics} from a training run, got no such file")
-    records = read_metrics(run.metrics)
+    records = read_metrics(run.metrics, skip_torn_tail=False)
     if not records:
         raise CheckpointError(f"expected at least one epoch in {run.metrics}, got none")
     try:
@@ -38,13 +38,13 @@ def write_report(run_dir: str | Path) -> list[Path]:
 
         matplotlib.use("Agg")  # files only, never a window
         import matplotlib.pyplot as plt
-        from matplotlib.ticker import PercentFormatter
+        from matplotlib.ticker import MaxNLocator, PercentFormatter
     except ImportError as exc:
         raise ConfigError(
             "expected matplotlib for plots (pip install 'seqbucket[plot]'), got none installed"
         ) from exc
 
-    epochs = [r["epoch"] + 1 for r in records]
+    epochs = [r["epoch"] for r in records]  # 1-based
     written = []
     for name, title, ylabel, series, percent in _PLOTS:
         present = [(k, lbl) for k, lbl in series if any(r.get(k) is not None for r in records)]
@@ -58,6 +58,7 @@ def write_report(run_dir: str | Path) -> list[Path]:
             ax.plot([p[0] for p in points], [p[1] for p in points], marker=".", label=label)
         ax.set_title(f"{title} ({run.path.name})")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # no "epoch 1.5" ticks
         ax.set_ylabel(ylabel)
         if percent:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))

@@ -1,9 +1,11 @@
 """``train(config)``: a whole run, from a data name to a tested model in a run directory.
 
-Steps: prepare the run directory (refusing to overwrite a run without ``force``); load the
+Steps: check the run directory (refusing to overwrite a run without ``force``); load the
 training data and, before any training, the test data (so a bad test split fails in seconds, not
 after training); carve a stratified validation split from train; fit the feature standardisation
-on the training part; build the model; train (or resume); then score the best checkpoint on the
+on the training part; build the model and its batch plan, and load any resume state; only then
+prepare the run directory (``force`` deletes the old run here, once everything above passed);
+train (or resume); then score the best checkpoint on the
 test data and write ``result.json``.
 """
 
@@ -33,6 +35,7 @@ from seqbucket.train.split import stratified_split
 from seqbucket.train.standardize import Standardizer
 from seqbucket.train.trainer import Trainer
 from seqbucket.train.wiring import (
+    batching_config,
     check_known_labels,
     check_task,
     load_data,
@@ -46,7 +49,7 @@ class RunResult:
     run_dir: Path
     epochs: int  # epochs finished
     steps: int  # optimiser steps
-    best_epoch: int | None  # 0-based epoch of the best validation score
+    best_epoch: int | None  # 1-based epoch of the best validation score (the last without one)
     val: dict[str, Any] | None  # validation metrics of the best epoch
     test: dict[str, Any] | None  # test metrics of the best checkpoint (None: no test data)
     seconds: float  # wall time of this invocation, data loading and test included
@@ -110,25 +113,36 @@ def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> 
     """
     start = time.perf_counter()
     run = RunDir(config.run_dir)
+    # Everything that can fail on a typo is checked before anything is deleted (--force):
+    # the directory state, the batching spec, then (in _train) the data and the task.
+    run.check(force=force, resume=resume)
+    batching_config(config)
     resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
-    run.prepare(force=force, resume=resume)
     with num_threads(config.threads):
-        return _train(config, run, resume_state, start)
+        return _train(config, run, resume_state, start, force=force, resume=resume)
 
 
 def _train(
-    config: TrainConfig, run: RunDir, resume_state: dict[str, Any] | None, start: float
+    config: TrainConfig,
+    run: RunDir,
+    resume_state: dict[str, Any] | None,
+    start: float,
+    *,
+    force: bool,
+    resume: bool,
 ) -> RunResult:
     device = pick_device(config.device)
 
-    full = load_data(config.data, "train")
+    full = load_data(config.data, "train", config=config, training=True)
     check_task(config, full)
     config = config.resolved_for(full.task)
     train_labels = _label_ids(full)
     test_ds = None
     source = resolve_test_source(config)
     if source is not None:
-        test_ds = load_data(source[0], source[1], vocab=full.vocab, label_names=full.label_names)
+        test_ds = load_data(
+            source[0], source[1], config=config, vocab=full.vocab, label_names=full.label_names
+        )
         check_task(config.replace(task=full.task), test_ds)
         check_known_labels(test_ds, train_labels, f"{source[0]} ({source[1]} split)")
 
@@ -155,15 +169,20 @@ def _train(
     )
     if resume_state is not None:
         trainer.load_state_dict(resume_state, str(run.last))
+    # Only now, with the data, the task, the batching plan and any resume state checked, may an
+    # old run be deleted (--force).
+    run.prepare(force=force, resume=resume)
     # After the resume checks, so a refused resume prints its one error line and nothing else.
     progress.message(
         describe_run(config, mcfg, param_count(model), train_ds, val_ds, test_ds, device)
     )
+    for note in trainer.notes:
+        progress.message(note)
     config.save_toml(run.config)
     logger = MetricsLogger(
         run.metrics,
         tensorboard_dir=run.tensorboard if config.tensorboard else None,
-        keep_before_epoch=trainer.epoch if resume_state is not None else None,
+        keep_before_epoch=trainer.epoch + 1 if resume_state is not None else None,
     )
     try:
         fit = trainer.fit(logger)
@@ -181,7 +200,7 @@ def _train(
         run_dir=run.path,
         epochs=fit.epochs,
         steps=fit.steps,
-        best_epoch=best.get("epoch"),
+        best_epoch=best["epoch"] + 1 if "epoch" in best else None,
         val=best.get("val") or None,
         test=test,
         seconds=time.perf_counter() - start,

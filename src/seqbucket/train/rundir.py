@@ -56,11 +56,28 @@ class RunDir:
 
     def require_exists(self) -> None:
         """Raise ``CheckpointError`` unless this is the directory of a training run."""
+        if self.path.is_file():
+            raise CheckpointError(f"expected a run directory, got a file: {self.path}")
         if not self.path.is_dir():
             raise CheckpointError(f"run directory {self.path} does not exist")
         if not self.config.is_file():
             raise CheckpointError(
                 f"expected a training run in {self.path} (with config.toml), got none"
+            )
+
+    def check(self, *, force: bool, resume: bool) -> None:
+        """What ``prepare`` would refuse, without changing anything: run it before the slow
+        checks (loading data), so a refusal comes first and fast."""
+        if resume:
+            if not self.last.is_file():
+                raise CheckpointError(f"cannot resume: no checkpoint at {self.last}")
+            return
+        if self.path.exists() and not self.path.is_dir():
+            raise ConfigError(f"expected a run directory for --out, got a file: {self.path}")
+        if self.has_run() and not force:
+            raise ConfigError(
+                f"run directory {self.path} already holds a run; "
+                "pass --force to overwrite it or --resume to continue it"
             )
 
     def prepare(self, *, force: bool, resume: bool) -> None:
@@ -69,16 +86,10 @@ class RunDir:
         An existing run is never overwritten silently: it needs ``force`` (which deletes only the
         files this layout names) or ``resume``.
         """
+        self.check(force=force, resume=resume)
         if resume:
-            if not self.last.is_file():
-                raise CheckpointError(f"cannot resume: no checkpoint at {self.last}")
             return
         if self.has_run():
-            if not force:
-                raise ConfigError(
-                    f"run directory {self.path} already holds a run; "
-                    "pass --force to overwrite it or --resume to continue it"
-                )
             for item in (self.config, self.metrics, self.result):
                 item.unlink(missing_ok=True)
             for folder in (self.checkpoints, self.tensorboard):

@@ -26,7 +26,7 @@ from seqbucket.errors import CheckpointError
 from seqbucket.models import ModelConfig, flush_denormals, masked_loss
 from seqbucket.train.artifacts import DataMeta, inference_state, restore_model
 from seqbucket.train.checkpoint import save_checkpoint
-from seqbucket.train.config import TrainConfig
+from seqbucket.train.config import READER_FIELDS, TrainConfig
 from seqbucket.train.evaluate import IGNORE_INDEX, evaluate_dataset, forward
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
@@ -43,6 +43,7 @@ RESUME_LOCKED = (
     "task",
     "val_fraction",
     "standardize",
+    *READER_FIELDS,  # they decide the examples and the vocabulary
     "model",
     "hidden_size",
     "num_layers",
@@ -114,13 +115,11 @@ class Trainer:
         self.steps_per_epoch = len(
             plan(train_ds.lengths, batching_config(config), seed=config.seed, epoch=0).batches
         )
+        # The schedule's length: fixed when the run starts and kept on resume (see
+        # load_state_dict), so that changing --epochs/--max-steps never bends the curve mid-run.
         self.total_steps = self._total_steps()
-        self.scheduler = build_scheduler(
-            self.optimizer,
-            schedule=config.schedule,
-            warmup_steps=config.warmup_steps,
-            total_steps=self.total_steps,
-        )
+        self.scheduler = self._scheduler()
+        self.notes: list[str] = []  # what a resume changed or kept, for the user
         self.epoch = 0  # epoch in progress (0-based)
         self.step_in_epoch = 0  # batches of this epoch already trained
         self.global_step = 0
@@ -135,6 +134,35 @@ class Trainer:
         candidates = [s for s in (by_epochs, self.config.max_steps) if s is not None]
         return min(candidates)
 
+    def _scheduler(self) -> torch.optim.lr_scheduler.LambdaLR:
+        return build_scheduler(
+            self.optimizer,
+            schedule=self.config.schedule,
+            warmup_steps=self.config.warmup_steps,
+            total_steps=self.total_steps,
+        )
+
+    def _keep_schedule_length(self, saved: int, path: str) -> None:
+        """Resume with the checkpoint's schedule length ``saved`` rather than the one the new
+        epoch/step limits give. Only the cosine curve depends on it (constant: no note needed).
+        A cosine run reaches lr 0 at its end, so a limit past it would only train at lr 0:
+        that is refused rather than silently wasted."""
+        wanted = self.total_steps
+        self.total_steps = saved
+        if wanted == saved or self.config.schedule != "cosine":
+            return
+        if wanted > saved:
+            raise CheckpointError(
+                f"checkpoint {path} has a cosine learning-rate schedule of {saved} steps, which "
+                f"reaches lr 0 at its end; the new limits ask for {wanted} steps. Resume with "
+                "the original --epochs/--max-steps, or start a new run with --force"
+            )
+        self.notes.append(
+            f"note: the learning-rate schedule keeps its original length of {saved} steps "
+            f"(the new --epochs/--max-steps limit the run to {wanted} steps, so the rate stops "
+            "short of 0)"
+        )
+
     # -- checkpoints ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The full training state as checkpoint data (see the module docstring)."""
@@ -146,6 +174,7 @@ class Trainer:
             "global_step": self.global_step,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
+            "total_steps": self.total_steps,
             "sampler": _plain(self.sampler.state_dict()),
             "rng": capture_rng_state(),
             "best": self.best,
@@ -159,10 +188,12 @@ class Trainer:
         """Continue from ``state`` (a ``last.pt``); incompatible settings raise CheckpointError."""
         saved = state.get("config", {})
         current = self.config.to_dict()
+        defaults = TrainConfig().to_dict()  # a setting older checkpoints lack had its default
         for key in RESUME_LOCKED:
-            if saved.get(key) != current.get(key):
+            was = saved.get(key, defaults[key])
+            if was != current.get(key):
                 raise CheckpointError(
-                    f"checkpoint {path} was trained with {key}={saved.get(key)!r}, got "
+                    f"checkpoint {path} was trained with {key}={was!r}, got "
                     f"{key}={current.get(key)!r}; resume with the same settings or start over "
                     "with --force"
                 )
@@ -170,6 +201,10 @@ class Trainer:
             raise CheckpointError(f"checkpoint {path} holds a different model than this config")
         loaded = restore_model(state, self.run.last, self.device)
         self.model.load_state_dict(loaded.state_dict())
+        saved_total = state.get("total_steps")
+        if isinstance(saved_total, int) and saved_total != self.total_steps:
+            self._keep_schedule_length(saved_total, path)
+            self.scheduler = self._scheduler()
         try:
             self.optimizer.load_state_dict(state["optimizer"])
             self.scheduler.load_state_dict(state["scheduler"])
@@ -286,7 +321,7 @@ class Trainer:
     def _end_epoch(self, logger: MetricsLogger) -> dict[str, Any]:
         t = self.totals
         record: dict[str, Any] = {
-            "epoch": self.epoch,
+            "epoch": self.epoch + 1,  # 1-based, as the console shows it
             "step": self.global_step,
             "train_loss": t.loss_sum / max(t.positions, 1),
         }
