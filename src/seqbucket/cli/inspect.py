@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         inputs = f"vocabulary of {len(ds.vocab or ())} tokens"
     classes = f", {ds.num_classes} classes" if ds.num_classes else ""
-    print(f"{ds.name}: {s.count} examples, task {ds.task}, {inputs}{classes}")
+    count = f"{s.count} example{'' if s.count == 1 else 's'}"
+    print(f"{ds.name}: {count}, task {ds.task}, {inputs}{classes}")
     print(f"lengths: min {s.min}, median {s.median:g}, p95 {s.p95:g}, max {s.max}")
     print(
         f"pad to longest ({s.max}): {s.padded_tokens:,} steps for {s.real_tokens:,} real tokens = "

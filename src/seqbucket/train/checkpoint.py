@@ -79,6 +79,7 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first.split(". ")[0]  # torch appends advice about its internals: keep the cause
         raise CheckpointError(
             f"checkpoint {path} is corrupt or truncated ({first[:160]}); "
             "delete it or restore it from a backup"
