@@ -3,28 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-# The installed console script, as a user runs it. (`python -m seqbucket.cli.main` would print
-# runpy's RuntimeWarning about the module already imported by seqbucket.cli on stderr.)
-_SCRIPT = Path(sys.executable).with_name("seqbucket")
-_COMMAND = (
-    [str(_SCRIPT)]
-    if _SCRIPT.exists()
-    else [sys.executable, "-c", "import sys; from seqbucket.cli import main; sys.exit(main())"]
-)
 
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*_COMMAND, *args], capture_output=True, text=True, timeout=120)
-
-
-def test_datasets_lists_the_embedded_sets():
-    out = _run("datasets")
+def test_datasets_lists_the_embedded_sets(cli):
+    out = cli("datasets")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].split()[:4] == ["name", "task", "train/test", "channels"]
@@ -35,8 +19,8 @@ def test_datasets_lists_the_embedded_sets():
     assert any(line.startswith("word-language") for line in lines)
 
 
-def test_inspect_plaid_reports_the_padding_of_pad_to_longest():
-    out = _run("inspect", "plaid")
+def test_inspect_plaid_reports_the_padding_of_pad_to_longest(cli):
+    out = cli("inspect", "plaid")
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert text.startswith("plaid-all: 1074 examples")
@@ -48,10 +32,10 @@ def test_inspect_plaid_reports_the_padding_of_pad_to_longest():
     assert sum(int(line.split()[1]) for line in bars) == 1074
 
 
-def test_inspect_a_text_file_with_reader_options_and_max_length(tmp_path):
+def test_inspect_a_text_file_with_reader_options_and_max_length(tmp_path, cli):
     path = tmp_path / "reviews.tsv"
     path.write_text("body\tstars\ngood film\t5\nbad\t1\nreally quite good\t4\n", encoding="utf-8")
-    out = _run(
+    out = cli(
         "inspect", str(path), "--text-column", "body", "--label-column", "stars",
         "--tokenizer", "word", "--max-length", "2", "--overlong", "truncate",
     )  # fmt: skip
@@ -102,8 +86,8 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize(("make_args", "message"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
-def test_bad_inputs_exit_2_with_one_line(tmp_path, make_args, message):
-    out = _run("inspect", *make_args(tmp_path))
+def test_bad_inputs_exit_2_with_one_line(tmp_path, make_args, message, cli):
+    out = cli("inspect", *make_args(tmp_path))
     assert out.returncode == 2
     assert out.stdout == ""
     assert "Traceback" not in out.stderr

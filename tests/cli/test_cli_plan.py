@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
-
-_SCRIPT = Path(sys.executable).with_name("seqbucket")
-_COMMAND = (
-    [str(_SCRIPT)]
-    if _SCRIPT.exists()
-    else [sys.executable, "-c", "import sys; from seqbucket.cli import main; sys.exit(main())"]
-)
-
-
-def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*_COMMAND, *args], capture_output=True, text=True, timeout=120)
 
 
 def _write_ts(path: Path, lengths: list[int]) -> None:
@@ -26,9 +14,9 @@ def _write_ts(path: Path, lengths: list[int]) -> None:
     )
 
 
-def test_plan_prints_the_report_and_plots(tmp_path):
+def test_plan_prints_the_report_and_plots(tmp_path, cli):
     out_png = tmp_path / "lengths.png"
-    out = _run("plan", "plaid", "--world-size", "2", "--plot", str(out_png))
+    out = cli("plan", "plaid", "--world-size", "2", "--plot", str(out_png))
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "strategy auto" in text and "total" in text and "plane: padding" in text
@@ -36,16 +24,16 @@ def test_plan_prints_the_report_and_plots(tmp_path):
     assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_plan_buckets_on_a_small_ts_file(tmp_path):
+def test_plan_buckets_on_a_small_ts_file(tmp_path, cli):
     data = tmp_path / "tiny.ts"
     _write_ts(data, [3, 5, 8, 8, 12, 20, 4, 6, 9, 15])
-    out = _run("plan", str(data), "--strategy", "buckets:5,10,20", "--batch-size", "2")
+    out = cli("plan", str(data), "--strategy", "buckets:5,10,20", "--batch-size", "2")
     assert out.returncode == 0, out.stderr
     rows = [line.split() for line in out.stdout.splitlines()]
     assert [r[1] for r in rows if r and r[0] in {"0", "1", "2"}] == ["5", "10", "20"]
 
 
-def test_bad_input_exits_2_with_one_line(tmp_path):
+def test_bad_input_exits_2_with_one_line(tmp_path, cli):
     data = tmp_path / "tiny.ts"
     _write_ts(data, [3, 5, 8, 30])
     for args, needle in [
@@ -54,7 +42,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
         (["--batch-size", "0"], "batch size must be at least 1, got 0"),
         (["--max-tokens", "10"], "at least the longest padded length 30"),
     ]:
-        out = _run("plan", str(data), *args)
+        out = cli("plan", str(data), *args)
         assert out.returncode == 2, out.stdout
         assert "Traceback" not in out.stderr
         lines = out.stderr.strip().splitlines()

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-
-SEQBUCKET = [sys.executable, "-m", "seqbucket"]
-
-
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SEQBUCKET, *args], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize(
@@ -20,8 +11,9 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         (["--plot", "edges.txt"], "--plot: expected a .png file name, got 'edges.txt'"),
     ],
 )
-def test_bad_plan_options_exit_2_with_one_line(tmp_path, args, message):
-    proc = run("plan", "japanese-vowels", *args)
+def test_bad_plan_options_exit_2_with_one_line(tmp_path, args, message, cli):
+    # Run in tmp_path so that a wrongly written plot would land where the test looks for it.
+    proc = cli("plan", "japanese-vowels", *args, cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     # Invariant: one line on stderr, no traceback, no file written.
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
@@ -39,14 +31,14 @@ def test_bad_plan_options_exit_2_with_one_line(tmp_path, args, message):
         (["--strategy", "random", "--num-buckets", "3"], "num_buckets applies to strategy auto"),
     ],
 )
-def test_options_the_strategy_never_reads_are_refused(args, message):
+def test_options_the_strategy_never_reads_are_refused(args, message, cli):
     # Invariant: a flag is either honoured or refused, never silently ignored.
-    proc = run("plan", "japanese-vowels", *args)
+    proc = cli("plan", "japanese-vowels", *args)
     assert proc.returncode == 2, proc.stdout
     assert proc.stderr.count("\n") == 1 and message in proc.stderr
 
 
-def test_buckets_can_take_their_edges_from_boundaries():
-    proc = run("plan", "japanese-vowels", "--strategy", "buckets", "--boundaries", "10,20,30")
+def test_buckets_can_take_their_edges_from_boundaries(cli):
+    proc = cli("plan", "japanese-vowels", "--strategy", "buckets", "--boundaries", "10,20,30")
     assert proc.returncode == 0, proc.stderr
     assert "boundaries 10,20,30" in proc.stdout

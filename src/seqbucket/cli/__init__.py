@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Console-script entry point (imported lazily so ``python -m seqbucket.cli.main`` runs
+    """Console-script entry point (imported lazily so ``python -m seqbucket.cli.app`` runs
     without runpy's double-import warning)."""
     try:
-        from seqbucket.cli.main import main as _main  # imports torch: seconds on a cold start
+        from seqbucket.cli.app import main as _main  # imports torch: seconds on a cold start
     except KeyboardInterrupt:
         print("seqbucket: interrupted", file=sys.stderr)
         return 130

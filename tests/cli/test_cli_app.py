@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import subprocess
-import sys
 
 import pytest
 
+from seqbucket.cli import app as cli_app
 from seqbucket.errors import DataError
-
-SEQBUCKET = [sys.executable, "-m", "seqbucket"]
-cli_main = importlib.import_module("seqbucket.cli.main")
 
 
 def _parser_running(func):
@@ -40,18 +35,17 @@ def _raise(exc: BaseException):
     ],
 )
 def test_errors_become_one_line(monkeypatch, capsys, exc, code, line):
-    monkeypatch.setattr(cli_main, "build_parser", _parser_running(_raise(exc)))
-    assert cli_main.main([]) == code
+    monkeypatch.setattr(cli_app, "build_parser", _parser_running(_raise(exc)))
+    assert cli_app.main([]) == code
     err = capsys.readouterr().err
     # Invariant: one line on stderr, no traceback, and it says what happened.
     assert err.count("\n") == 1 and "Traceback" not in err
     assert line in err
 
 
-def test_closed_pipe_is_not_an_error():
+def test_closed_pipe_is_not_an_error(cli_popen):
     # `seqbucket datasets | head -1`: the reader leaves after one line.
-    proc = subprocess.Popen([*SEQBUCKET, "inspect", "plaid"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)  # fmt: skip
+    proc = cli_popen("inspect", "plaid", text=False)
     assert proc.stdout is not None and proc.stderr is not None
     with proc.stdout, proc.stderr:
         first = proc.stdout.readline()
@@ -61,7 +55,7 @@ def test_closed_pipe_is_not_an_error():
     assert first.startswith(b"plaid") and err == ""
 
 
-def test_no_command_prints_help_and_exits_2():
-    proc = subprocess.run(SEQBUCKET, capture_output=True, text=True, timeout=60)
+def test_no_command_prints_help_and_exits_2(cli):
+    proc = cli(timeout=60)
     assert proc.returncode == 2
     assert "usage: seqbucket" in proc.stdout
