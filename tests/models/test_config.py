@@ -42,6 +42,7 @@ def test_from_dict_rejects_unknown_keys():
         (dict(kind="unshared", input_size=3, num_classes=2), "needs max_len"),
         (dict(input_size=3, num_classes=2, hidden_size=0), "hidden_size must be a positive int"),
         (dict(input_size=3, num_classes=2, dropout=1.0), r"dropout must be in \[0, 1\)"),
+        (dict(input_size=3, num_classes=2, dropout=0.3), r"dropout acts between stacked layers"),
         (dict(vocab_size=1, num_classes=2), "vocab_size must be >= 2"),
     ],
 )

@@ -73,6 +73,12 @@ class ModelConfig:
             )
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"ModelConfig: dropout must be in [0, 1), got {self.dropout}")
+        if self.dropout > 0 and self.num_layers == 1:
+            # Refused rather than ignored: a run that records dropout=0.3 must have used it.
+            raise ConfigError(
+                f"ModelConfig: dropout acts between stacked layers only, got dropout="
+                f"{self.dropout} with num_layers=1 (use num_layers >= 2, or dropout 0)"
+            )
         if self.task in ("classify", "tag"):
             if self.num_classes is None or self.num_classes < 1:
                 raise ConfigError(

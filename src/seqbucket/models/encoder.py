@@ -42,8 +42,7 @@ class Encoder(nn.Module):
             else None
         )
         width = config.encoder_input_size
-        # nn.RNNBase warns when dropout is set on a single layer (it has no layer to drop between).
-        dropout = config.dropout if config.num_layers > 1 else 0.0
+        dropout = config.dropout  # ModelConfig refuses dropout > 0 with a single layer
         if config.kind == "unshared":
             self.rnn: nn.Module = UnsharedRNN(
                 width,

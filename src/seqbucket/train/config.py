@@ -72,7 +72,7 @@ class TrainConfig:
     # None: bidirectional unless the task is lm (a backward pass would see the next token).
     # Bidirectional gave the best validation loss on JapaneseVowels at little cost.
     bidirectional: bool | None = None
-    dropout: float = 0.0  # between layers and before the head; 0 since the model is small
+    dropout: float = 0.0  # between stacked layers only (needs num_layers >= 2); 0: small model
     # -- batching --
     batching: str = "auto"  # strategy spec parsed by batching.parse_batching, e.g. "buckets:5,20"
     batch_size: int = 16  # small batches: more updates per epoch on a 230-example train split
