@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from seqbucket.cli._common import EXIT_INTERRUPTED
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point (imported lazily so ``python -m seqbucket.cli.app`` runs
@@ -14,7 +16,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from seqbucket.cli.app import main as _main  # imports torch: seconds on a cold start
     except KeyboardInterrupt:
         print("seqbucket: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     return _main(argv)
 
 

@@ -11,14 +11,12 @@ import sys
 from collections.abc import Sequence
 
 from seqbucket import __version__
+from seqbucket.cli._common import EXIT_INTERRUPTED, EXIT_USER_ERROR
 from seqbucket.errors import SeqbucketError
 
 # One entry per subcommand; each module defines ``register(subparsers)`` which adds its parser
 # and sets ``func`` (a callable taking the parsed args and returning an exit code).
 COMMANDS = ("datasets", "inspect", "plan", "train", "evaluate", "predict", "report")
-
-EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by SIGINT"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,10 +12,9 @@ import argparse
 import sys
 from typing import Any
 
+from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
 from seqbucket.train import TrainConfig, resolve_config, train
 from seqbucket.train.config import LM_MODES, MODEL_KINDS, OVERLONG, TASKS, TOKENIZERS
-
-EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by SIGINT"
 
 # flag destinations that are TrainConfig fields of the same name
 _FIELDS = (
@@ -138,11 +137,8 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         require_data=not args.resume,
     )
-    try:
-        result = train(config, force=args.force, resume=args.resume)
-    except KeyboardInterrupt:  # a second Ctrl-C, or one before training started
-        print("seqbucket: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    # A second Ctrl-C, or one before training starts, reaches cli/app.py: exit 130, one line.
+    result = train(config, force=args.force, resume=args.resume)
     if result.interrupted:
         print(
             f"seqbucket: interrupted at epoch {result.epochs + 1}, step {result.steps}; "
@@ -156,26 +152,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         kept = f"best validation epoch {result.best_epoch}"
     print(
-        f"trained {_count(result.epochs, 'epoch')} ({_count(result.steps, 'step')}, stopped by "
+        f"trained {plural(result.epochs, 'epoch')} ({plural(result.steps, 'step')}, stopped by "
         f"{result.stop_reason}), {kept}, in {result.seconds:.1f} s; run in {result.run_dir}"
     )
     if result.val:
-        print("validation: " + _format(result.val))
+        print("validation: " + format_metrics(result.val))
     if result.test:
-        print("test: " + _format(result.test))
+        print("test: " + format_metrics(result.test))
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _format(metrics: dict[str, Any]) -> str:
-    parts = []
-    if "accuracy" in metrics:
-        parts.append(f"accuracy {metrics['accuracy']:.2%}")
-    if "rmse" in metrics:
-        parts.append(f"rmse {metrics['rmse']:.4f}")
-    parts.append(f"loss {metrics['loss']:.4f}")
-    parts.append(f"({_count(metrics['examples'], 'example')})")
-    return " ".join(parts)

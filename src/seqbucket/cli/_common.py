@@ -1,0 +1,47 @@
+"""What several subcommands share: exit codes, the RUN argument, and how numbers are printed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+EXIT_USER_ERROR = 2  # bad input, settings or files: one line on stderr, no traceback
+EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by SIGINT"
+
+
+def plural(n: int, noun: str) -> str:
+    """``plural(1, "example") == "1 example"``; ``plural(2, "example") == "2 examples"``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def format_metrics(metrics: dict[str, Any]) -> str:
+    """``accuracy 98.38% loss 0.0800 (370 examples)``: one line for any task's metrics."""
+    parts = []
+    if "accuracy" in metrics:
+        parts.append(f"accuracy {metrics['accuracy']:.2%}")
+    if "rmse" in metrics:
+        parts.append(f"rmse {metrics['rmse']:.4f}")
+    parts.append(f"loss {metrics['loss']:.4f}")
+    parts.append(f"({plural(metrics['examples'], 'example')})")
+    return " ".join(parts)
+
+
+def add_run_arguments(p: argparse.ArgumentParser, *, input_help: str) -> None:
+    """``RUN`` and the input of ``evaluate``/``predict``, with ``--split`` for embedded sets."""
+    p.add_argument("run_dir", metavar="RUN", help="run directory written by `seqbucket train`")
+    p.add_argument("input", metavar="DATA", help=input_help)
+    p.add_argument("--split", default="test", help="split of an embedded data set (default test)")
+
+
+def open_run(run_dir: str) -> Any:
+    """The trained run at ``run_dir``; says on stderr when ``last.pt`` stands in for ``best.pt``."""
+    from seqbucket.train import load_run  # imports torch: only once a command needs it
+
+    run = load_run(run_dir)
+    if run.checkpoint.name != "best.pt":
+        print(
+            f"seqbucket: note: no best.pt in {run.checkpoint.parent}; using {run.checkpoint.name}",
+            file=sys.stderr,
+        )
+    return run
