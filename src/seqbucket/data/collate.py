@@ -14,10 +14,9 @@ import numpy as np
 import torch
 
 from seqbucket._mask import check_padding_side, lengths_to_mask
+from seqbucket._tasks import IGNORE_INDEX
 from seqbucket.data.example import Example
 from seqbucket.errors import DataError
-
-IGNORE_INDEX = -100  # the default of torch.nn.functional.cross_entropy
 
 
 @dataclass(frozen=True)

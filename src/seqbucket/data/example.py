@@ -22,15 +22,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from torch.utils.data import Dataset
 
+from seqbucket._tasks import PER_STEP_TASKS, TASKS
 from seqbucket.errors import DataError
 
 if TYPE_CHECKING:
     from seqbucket.data.overlong import OverlongReport
     from seqbucket.data.vocab import Vocab
 
-TASKS = ("classify", "tag", "lm", "regress")
 # Tasks whose targets are one id per step (ragged, sharing the example offsets).
-PER_STEP_TASKS = ("tag", "lm")
 
 Target = int | float | np.ndarray | None
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqbucket._tasks import OVERLONG_POLICIES
 from seqbucket.data.example import PER_STEP_TASKS, SequenceDataset, ragged_gather
 from seqbucket.errors import ConfigError, DataError
-
-OVERLONG_POLICIES = ("error", "drop", "truncate")
 
 
 @dataclass(frozen=True)

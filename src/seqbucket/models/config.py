@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from seqbucket._tasks import TASKS
 from seqbucket.errors import ConfigError
 
 CELL_KINDS = ("rnn", "gru", "lstm")
 MODEL_KINDS = (*CELL_KINDS, "unshared")
-TASKS = ("classify", "tag", "lm", "regress")
 IMPLS = ("fused", "loop", "packed")
 
 

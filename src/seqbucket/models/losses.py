@@ -10,12 +10,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from seqbucket._tasks import IGNORE_INDEX, TASKS
 from seqbucket.errors import ConfigError, DataError
-from seqbucket.models.config import TASKS
 
 
 def masked_loss(
-    task: str, logits: torch.Tensor, y: torch.Tensor, *, ignore_index: int = -100
+    task: str, logits: torch.Tensor, y: torch.Tensor, *, ignore_index: int = IGNORE_INDEX
 ) -> torch.Tensor:
     """Scalar training loss for ``task``.
 
