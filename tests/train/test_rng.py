@@ -38,3 +38,13 @@ def test_seed_everything_is_deterministic():
     a = _draws()
     seed_everything(5)
     assert _draws() == a
+
+
+def test_cuda_states_for_other_devices_are_reported_not_silently_skipped():
+    state = capture_rng_state()
+    assert restore_rng_state(state) == []  # an exact restore has nothing to say
+    here = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    state["cuda"] = [torch.get_rng_state()] * (here + 1)  # saved on a machine with more GPUs
+    (note,) = restore_rng_state(state)
+    assert f"for {here + 1} device(s), this machine has {here}" in note
+    assert "not restored" in note

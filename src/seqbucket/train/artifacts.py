@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -72,11 +72,24 @@ def restore_model(state: dict[str, Any], path: Path, device: torch.device) -> to
     """Build the checkpoint's model and load its weights; a mismatch is a ``CheckpointError``."""
     try:
         model = build_model(ModelConfig.from_dict(state["model_config"]))
-        model.load_state_dict(state["model"])
-    except (KeyError, RuntimeError, ConfigError, TypeError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"checkpoint {path} does not fit its model: {first[:200]}") from None
+    except (KeyError, ConfigError, TypeError) as exc:
+        _misfit(path, exc)
+    load_weights(model, state, path)
     return model.to(device)
+
+
+def load_weights(model: torch.nn.Module, state: dict[str, Any], path: Path | str) -> None:
+    """Copy the checkpoint's weights (``state["model"]``) into ``model`` in place, on whatever
+    device ``model`` is; missing, extra or misshapen tensors are a ``CheckpointError``."""
+    try:
+        model.load_state_dict(state["model"])
+    except (KeyError, RuntimeError, TypeError) as exc:
+        _misfit(path, exc)
+
+
+def _misfit(path: Path | str, exc: Exception) -> NoReturn:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    raise CheckpointError(f"checkpoint {path} does not fit its model: {first[:200]}") from None
 
 
 @dataclass

@@ -25,6 +25,7 @@ from typing import Any
 
 import tomli_w
 
+from seqbucket._tasks import OVERLONG_POLICIES, TASKS
 from seqbucket.errors import ConfigError, MissingFileError
 
 if sys.version_info >= (3, 11):
@@ -32,13 +33,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-TASKS = ("classify", "tag", "lm", "regress")
 MODEL_KINDS = ("rnn", "gru", "lstm", "unshared")
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
 TOKENIZERS = ("char", "word")
 LM_MODES = ("line", "chunk")
-OVERLONG = ("error", "drop", "truncate")
+OVERLONG = OVERLONG_POLICIES  # the name the checks below use
 
 
 @dataclass(frozen=True)

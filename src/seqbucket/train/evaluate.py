@@ -1,7 +1,9 @@
 """Evaluation: loss and accuracy (or RMSE) of a model over a whole data set, in bucketed batches.
 
 ``evaluate_dataset`` works on a model in memory (the trainer uses it each epoch on the validation
-split); ``evaluate`` loads a finished run's best checkpoint and scores a data set by name or path.
+split); ``score_run`` scores a loaded run (its best checkpoint, with that checkpoint's config and
+standardiser) and is the one path behind both the test score ``train`` prints and ``evaluate``,
+so the two always agree; ``evaluate`` loads a run and scores a data set by name or path.
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
+from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
 from seqbucket.models import flush_denormals, masked_loss
 from seqbucket.train.config import TrainConfig
@@ -20,7 +23,8 @@ from seqbucket.train.guards import num_threads
 from seqbucket.train.standardize import Standardizer
 from seqbucket.train.wiring import collate_batch, eval_batches
 
-IGNORE_INDEX = -100
+if TYPE_CHECKING:
+    from seqbucket.train.artifacts import LoadedRun
 
 
 @torch.no_grad()
@@ -40,6 +44,8 @@ def evaluate_dataset(
     """
     was_training = model.training
     model.eval()
+    if standardizer is not None:
+        standardizer = standardizer.to(device)  # once, not per batch
     start = time.perf_counter()
     loss_sum = 0.0  # sum over real positions of the per-position loss
     positions = 0
@@ -49,7 +55,7 @@ def evaluate_dataset(
         batch = collate_batch(ds, indices, pad_to).to(device)
         logits = forward(model, batch, standardizer)
         y = batch.y
-        if ds.task in ("tag", "lm"):
+        if ds.task in PER_STEP_TASKS:
             real = y != IGNORE_INDEX  # (B, T)
             count = int(real.sum())
             correct += int((logits.argmax(-1)[real] == y[real]).sum())
@@ -87,9 +93,17 @@ def evaluate(run_dir: str | Path | Any, data: str, split: str = "test") -> dict[
 
     run = run_dir if isinstance(run_dir, LoadedRun) else load_run(run_dir)
     ds = run.load_labelled(data, split)
-    with num_threads(run.config.threads), flush_denormals():
-        metrics = evaluate_dataset(
-            run.model, ds, run.config, device=run.device, standardizer=run.standardizer
-        )
+    metrics = score_run(run, ds)
     metrics["data"] = data if not ds.name else ds.name
     return metrics
+
+
+def score_run(run: LoadedRun, ds: SequenceDataset) -> dict[str, Any]:
+    """``evaluate_dataset`` of a loaded run's model on ``ds``, with the run's own settings: the
+    checkpoint's config (batching, threads), its standardiser, and denormals flushed as in
+    training. ``train``'s test score and ``evaluate`` both come from here, so the same run and
+    data print the same number."""
+    with num_threads(run.config.threads), flush_denormals():
+        return evaluate_dataset(
+            run.model, ds, run.config, device=run.device, standardizer=run.standardizer
+        )

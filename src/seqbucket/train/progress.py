@@ -69,7 +69,8 @@ class Progress:
 
 def format_epoch(record: dict[str, Any]) -> str:
     """One line, e.g. ``epoch 3  step 45  loss 0.812  val_loss 0.701  val_acc 91.3%  ...``."""
-    parts = [f"epoch {record['epoch']}", f"step {record['step']}"]
+    epoch = f"epoch {record['epoch']}" + (" (partial)" if record.get("partial") else "")
+    parts = [epoch, f"step {record['step']}"]
     parts.append(f"loss {record['train_loss']:.4f}")
     if record.get("val_loss") is not None:
         parts.append(f"val_loss {record['val_loss']:.4f}")

@@ -44,8 +44,10 @@ def capture_rng_state() -> dict[str, Any]:
     return state
 
 
-def restore_rng_state(state: dict[str, Any]) -> None:
-    """Inverse of :func:`capture_rng_state`."""
+def restore_rng_state(state: dict[str, Any]) -> list[str]:
+    """Inverse of :func:`capture_rng_state`. Returns notes for the user (empty when the restore
+    is exact): CUDA states saved for another number of devices than this machine has cannot be
+    restored, so from then on CUDA draws (dropout on a GPU) differ from an uninterrupted run."""
     py = state["python"]
     random.setstate((py["version"], tuple(int(v) for v in py["internal"].tolist()), py["gauss"]))
     npy = state["numpy"]
@@ -54,5 +56,14 @@ def restore_rng_state(state: dict[str, Any]) -> None:
     np.random.set_state(legacy)  # noqa: NPY002
     torch.set_rng_state(state["torch"])
     cuda = state.get("cuda") or []
-    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+    if not cuda:
+        return []
+    here = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if len(cuda) == here:
         torch.cuda.set_rng_state_all(cuda)
+        return []
+    return [
+        f"note: the checkpoint holds CUDA random states for {len(cuda)} device(s), this machine "
+        f"has {here}; they were not restored, so GPU random draws (dropout) and the resumed "
+        "weights will not match an uninterrupted run exactly"
+    ]

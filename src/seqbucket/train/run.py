@@ -25,7 +25,7 @@ from seqbucket.models import ModelConfig, build_model, param_count
 from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.config import TrainConfig
-from seqbucket.train.evaluate import evaluate_dataset
+from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
 from seqbucket.train.metrics import MetricsLogger
 from seqbucket.train.progress import Progress
@@ -154,7 +154,8 @@ def _train(
     val_ds = full.subset(val_idx) if len(val_idx) else None
     standardizer = None
     if config.standardize and full.num_features is not None:
-        standardizer = Standardizer.fit(train_ds[i].x for i in range(len(train_ds)))
+        # ``values`` holds exactly the real steps of the training part (subset gathers them).
+        standardizer = Standardizer.fit(train_ds.values)
     meta = DataMeta(full.task, full.label_names, full.vocab, standardizer, _label_ids(train_ds))
 
     seed_everything(config.seed)
@@ -182,7 +183,11 @@ def _train(
     logger = MetricsLogger(
         run.metrics,
         tensorboard_dir=run.tensorboard if config.tensorboard else None,
-        keep_before_epoch=trainer.epoch + 1 if resume_state is not None else None,
+        # A resume that trains drops the records of the epoch it continues (a partial one, or
+        # one interrupted mid-write): that epoch's record is written again when it ends.
+        keep_before_epoch=(
+            trainer.epoch + 1 if resume_state is not None and not trainer.stop_reason else None
+        ),
     )
     try:
         fit = trainer.fit(logger)
@@ -191,10 +196,8 @@ def _train(
 
     test = None
     if not fit.interrupted and test_ds is not None:
-        loaded = load_run(run.path, device=config.device)
-        test = evaluate_dataset(
-            loaded.model, test_ds, config, device=loaded.device, standardizer=standardizer
-        )
+        # The same scoring as `seqbucket evaluate` (checkpoint config and standardiser).
+        test = score_run(load_run(run.path, device=config.device), test_ds)
     best = fit.best or {}
     result = RunResult(
         run_dir=run.path,

@@ -9,6 +9,13 @@ Exact resume: ``last.pt`` holds the model, optimiser, scheduler, sampler positio
 every RNG state, the best-so-far metric, the early-stopping counter and the running sums of the
 epoch in progress. Loading it and continuing gives the same weights, bit for bit on the CPU, as a
 run that was never stopped.
+
+A ``max_steps`` limit that falls mid-epoch stops like Ctrl-C does: the epoch stays in progress
+(``last.pt`` keeps its sampler position and running sums), so a resume with a higher limit trains
+the rest of that epoch and ends with the same weights as one run to the higher limit. The
+stopped part is still validated (so a run shorter than an epoch has a score and a ``best.pt``)
+and logged with ``"partial": true``; a resume drops that record and writes the whole epoch's.
+A partial epoch never counts towards ``patience``.
 """
 
 from __future__ import annotations
@@ -20,21 +27,21 @@ from typing import Any
 import numpy as np
 import torch
 
-from seqbucket.batching import plan
+from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
 from seqbucket.errors import CheckpointError
 from seqbucket.models import ModelConfig, flush_denormals, masked_loss
-from seqbucket.train.artifacts import DataMeta, inference_state, restore_model
+from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.config import READER_FIELDS, TrainConfig
-from seqbucket.train.evaluate import IGNORE_INDEX, evaluate_dataset, forward
+from seqbucket.train.evaluate import evaluate_dataset, forward
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
 from seqbucket.train.progress import Progress
 from seqbucket.train.rng import capture_rng_state, restore_rng_state
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.schedule import build_scheduler
-from seqbucket.train.wiring import batching_config, collate_batch, make_sampler
+from seqbucket.train.wiring import collate_batch, make_sampler
 
 # Settings a resumed run must share with its checkpoint: they shape the model, the data order or
 # the optimisation. The others (epochs, patience, output, logging) may change on resume.
@@ -111,10 +118,13 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
+        # The standardiser's statistics on the training device once (meta keeps the CPU copy
+        # that checkpoints store).
+        self.standardizer = meta.standardizer.to(device) if meta.standardizer else None
         self.sampler = make_sampler(train_ds.lengths, config)
-        self.steps_per_epoch = len(
-            plan(train_ds.lengths, batching_config(config), seed=config.seed, epoch=0).batches
-        )
+        self.sampler.set_epoch(0)
+        # The sampler caches the epoch's plan, so epoch 0 is planned once, here, not twice.
+        self.steps_per_epoch = len(self.sampler)
         # The schedule's length: fixed when the run starts and kept on resume (see
         # load_state_dict), so that changing --epochs/--max-steps never bends the curve mid-run.
         self.total_steps = self._total_steps()
@@ -199,8 +209,7 @@ class Trainer:
                 )
         if state.get("model_config") != self.model_config.to_dict():
             raise CheckpointError(f"checkpoint {path} holds a different model than this config")
-        loaded = restore_model(state, self.run.last, self.device)
-        self.model.load_state_dict(loaded.state_dict())
+        load_weights(self.model, state, path)
         saved_total = state.get("total_steps")
         if isinstance(saved_total, int) and saved_total != self.total_steps:
             self._keep_schedule_length(saved_total, path)
@@ -217,7 +226,7 @@ class Trainer:
             self.totals = EpochTotals(**state["totals"])
             self.stop_reason = state["stop_reason"]
             self._sampler_state = state["sampler"]
-            restore_rng_state(state["rng"])
+            self.notes.extend(restore_rng_state(state["rng"]))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"checkpoint {path} lacks training state ({exc})") from None
         # A run that stopped at its epoch or step limit continues if the resumed config raised it.
@@ -254,7 +263,7 @@ class Trainer:
                     self.progress.close()
                     self.save_last()
                     return self._result("interrupted", records)
-                records.append(self._end_epoch(logger))
+                records.append(self._end_epoch(logger, partial=outcome == "partial"))
         self.progress.close()
         return self._result(self.stop_reason, records)
 
@@ -269,6 +278,8 @@ class Trainer:
         )
 
     def _train_epoch(self, stop: StopFlag) -> str:
+        """Train the rest of the current epoch. Returns "epoch" (the sampler is exhausted),
+        "partial" (max_steps reached before its end) or "interrupted" (Ctrl-C)."""
         self.sampler.set_epoch(self.epoch)
         if self.step_in_epoch > 0:
             self.sampler.load_state_dict(self._sampler_state)
@@ -296,13 +307,15 @@ class Trainer:
                 return "interrupted"
             if self.config.max_steps and self.global_step >= self.config.max_steps:
                 self.stop_reason = "max_steps"
+                if self.step_in_epoch < len(self.sampler):
+                    return "partial"
                 break
         return "epoch"
 
     def _train_step(self, indices: Any, pad_to: int | None) -> tuple[float, int, int, int]:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
-        logits = forward(self.model, batch, self.meta.standardizer)
+        logits = forward(self.model, batch, self.standardizer)
         loss = masked_loss(self.meta.task, logits, batch.y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -312,19 +325,27 @@ class Trainer:
         self.scheduler.step()
         b, t = int(batch.x.shape[0]), int(batch.x.shape[1])
         self.shapes.add((b, t))
-        if self.meta.task in ("tag", "lm"):
+        if self.meta.task in PER_STEP_TASKS:
             positions = int((batch.y != IGNORE_INDEX).sum())
         else:
             positions = b
         return float(loss.detach()), positions, int(batch.lengths.sum()), b * t
 
-    def _end_epoch(self, logger: MetricsLogger) -> dict[str, Any]:
+    def _end_epoch(self, logger: MetricsLogger, *, partial: bool = False) -> dict[str, Any]:
+        """Validate, log the epoch's record, track the best epoch and save ``last.pt``.
+
+        ``partial``: max_steps stopped the epoch before its end. It is validated and logged
+        (``"partial": true``) and may become the best, but stays the epoch in progress: its
+        position and running sums are saved so that a resume finishes it, and it does not count
+        towards patience."""
         t = self.totals
         record: dict[str, Any] = {
             "epoch": self.epoch + 1,  # 1-based, as the console shows it
             "step": self.global_step,
             "train_loss": t.loss_sum / max(t.positions, 1),
         }
+        if partial:
+            record["partial"] = True
         score: list[float]
         if self.val_ds is not None:
             val = evaluate_dataset(
@@ -332,7 +353,7 @@ class Trainer:
                 self.val_ds,
                 self.config,
                 device=self.device,
-                standardizer=self.meta.standardizer,
+                standardizer=self.standardizer,
             )
             record["val_loss"] = val["loss"]
             key = "val_rmse" if "rmse" in val else "val_accuracy"
@@ -344,7 +365,9 @@ class Trainer:
                 score = [-val["loss"]]
         else:
             val = {}
-            score = [float(self.epoch)]  # no validation: the latest epoch is the best
+            # No validation: the latest model is the best (steps, not epochs, so that a whole
+            # epoch also beats its own partial part).
+            score = [float(self.global_step)]
         record.update(
             lr=self.optimizer.param_groups[0]["lr"],
             tokens_per_s=t.real_tokens / max(t.seconds, 1e-9),
@@ -357,12 +380,16 @@ class Trainer:
         record["best"] = improved
         if improved:
             self.best = {"epoch": self.epoch, "score": score, "val": _plain(val)}
-            self.bad_epochs = 0
+            if not partial:
+                self.bad_epochs = 0
             self._save_best()
-        else:
+        elif not partial:
             self.bad_epochs += 1
         logger.log(record)
         self.progress.epoch_end(record)
+        if partial:
+            self.save_last()  # mid-epoch: the sampler position and running sums go with it
+            return record
         self.epoch += 1
         self.step_in_epoch = 0
         self.totals = EpochTotals()
