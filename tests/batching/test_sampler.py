@@ -87,3 +87,29 @@ def test_state_of_other_lengths_or_settings_of_the_same_size_is_refused():
                                     world_size=2)  # fmt: skip
     with pytest.raises(CheckpointError, match="rank=0, expected 1"):
         other_rank.load_state_dict(state)
+
+
+def test_plan_identity_is_taken_once_and_its_inputs_cannot_change(monkeypatch):
+    import types
+    import zlib
+
+    from seqbucket.batching import sampler as sampler_module
+
+    lengths = np.arange(1, 50)
+    s = BucketBatchSampler(lengths, BatchingConfig(batch_size=4), seed=3)
+    first = s.state_dict()
+    assert first["lengths_crc32"] == zlib.crc32(lengths.astype(np.int64).tobytes())
+
+    def no_more_hashing(*args: object) -> int:
+        raise AssertionError("state_dict must not rehash the lengths")
+
+    monkeypatch.setattr(sampler_module, "zlib", types.SimpleNamespace(crc32=no_more_hashing))
+    assert s.state_dict(step=2) == {**first, "step": 2}
+    s.load_state_dict(first)
+    with pytest.raises(ValueError, match="read-only"):
+        s.lengths[0] = 7
+    with pytest.raises(AttributeError):
+        s.lengths = lengths[::-1].copy()  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        s.config = BatchingConfig(batch_size=5)  # type: ignore[misc]
+    lengths[0] = 7  # raises if the sampler froze the caller's own array

@@ -26,10 +26,11 @@ Two ways for buckets (``BatchingConfig.batch_cut``), and a third without fixed b
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import numpy as np
+
+from seqbucket.batching.noise_table import noise_table
 
 
 def even_batch_counts(
@@ -207,29 +208,6 @@ def expected_repeat_cut(
     return num / total if total else 0.0
 
 
-def _irwin_hall4(y: np.ndarray) -> np.ndarray:
-    """Density of ``U1 - U2 + U3 - U4`` (four uniforms on [0, 1]) at ``y`` in [-2, 2]."""
-    s = np.clip(np.asarray(y, dtype=np.float64) + 2.0, 0.0, 4.0)
-    out = np.zeros_like(s)
-    for k, c in enumerate((1, -4, 6, -4, 1)):
-        out += c * np.where(s > k, (s - k) ** 3, 0.0)
-    return out / 6.0
-
-
-@functools.lru_cache(maxsize=1)
-def _noise_table() -> tuple[np.ndarray, np.ndarray]:
-    """``(rho, r(rho))`` on a log grid: the repeat probability of two batch-mates under the noisy
-    sort when the noise spans ``rho`` batches (see :func:`noisy_repeat`)."""
-    rho = np.geomspace(1e-3, 1e4, 400)
-    d = np.linspace(-2.0, 2.0, 4001)
-    q = _irwin_hall4(d)
-    r = np.array([np.trapezoid(_irwin_hall4(x * d) * q, d) for x in rho])
-    blend = rho < 1.0  # the model's random alignment fails without noise: sorted batches repeat
-    r1 = float(np.interp(1.0, rho, r))
-    r = np.where(blend, 1.0 - rho * (1.0 - r1), r)
-    return rho, r
-
-
 def noisy_repeat(values: np.ndarray, counts: np.ndarray, width: float, b: int) -> float:
     """Predicted repeat-pair fraction between consecutive epochs of the ``noisy`` cut: sort by
     ``L + width * u`` (``u`` uniform, fresh each epoch) and cut consecutive batches of ``b``.
@@ -238,7 +216,8 @@ def noisy_repeat(values: np.ndarray, counts: np.ndarray, width: float, b: int) -
     ``W = max(width, 1)`` around length ``v``, ties included). Batch-mates are two keys within one
     batch's key span whose noises differ by ``V = u_1 - u_2``; next epoch they meet again with
     probability ``r(rho) = int q(rho d) q(d) dd`` (``q``: density of ``U1-U2+U3-U4``), about
-    ``(2/3) / rho`` for wide noise. Example-weighted over the distinct lengths; ``O(D log D)``.
+    ``(2/3) / rho`` for wide noise (tabulated in ``noise_table.py``). Example-weighted over the
+    distinct lengths; ``O(D log D)``.
     """
     v = np.asarray(values, dtype=np.float64)
     c = np.asarray(counts, dtype=np.int64)
@@ -247,6 +226,6 @@ def noisy_repeat(values: np.ndarray, counts: np.ndarray, width: float, b: int) -
     lo = np.searchsorted(v, v - half + 1e-9, side="left")
     hi = np.searchsorted(v, v + half - 1e-9, side="right")
     rho = np.maximum((cum[hi] - cum[lo]) / b, 1e-3)
-    grid, table = _noise_table()
+    grid, table = noise_table()  # shipped values: computing them costs ~0.3 s
     r = np.interp(np.log(rho), np.log(grid), table)
     return float(np.dot(r, c) / cum[-1])

@@ -12,6 +12,8 @@ once and the one with fewer padded tokens is kept (:func:`choose`).
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +32,10 @@ from seqbucket.batching.engine import bucketed, noisy_sorted
 from seqbucket.batching.shuffle import expected_repeat
 
 _DP_CELLS = 3_000_000  # K x D budget of the knob's DP scan
-_CACHE: dict[tuple, tuple] = {}  # (lengths digest, settings) -> choice; plans stay pure
+# (lengths digest, size, dtype, config) -> choice, oldest first; plans stay pure. Threads (e.g.
+# DataLoader workers planning in threads) share it: every access holds _CACHE_LOCK.
+_CACHE: OrderedDict[tuple, Choice] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 8
 _NOISY_MAX_N = 1_000_000  # the noisy cut is a candidate up to this many examples
 
@@ -51,26 +56,28 @@ class Choice:
 
 def cached_choice(lengths: np.ndarray, config: BatchingConfig) -> Choice:
     """:func:`choose`, remembered for the last few (lengths, settings): the choice does not
-    depend on the epoch, so replanning an epoch is O(N) (one hash of the lengths)."""
-    digest = hashlib.blake2b(np.ascontiguousarray(lengths).view(np.uint8), digest_size=16)
-    key = (
-        digest.hexdigest(),
-        lengths.size,
-        config.batch_size,
-        config.max_tokens,
-        config.multiple_of,
-        config.num_buckets,
-        config.randomness,
-        config.batch_cut,
-        config.max_buckets,
-        config.drop_last,
-        config.pad_to,
-    )
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = choose(lengths, config)
-    return _CACHE[key]
+    depend on the epoch, so replanning an epoch is O(N) (one hash of the lengths).
+
+    The key holds the whole frozen ``config`` (hashable), so no setting ``choose`` reads, now
+    or later, can be left out of it. Thread-safe: the lookup and the insert hold a lock; the
+    choice itself is computed outside it (two threads missing on one key both compute it, with
+    equal results), and the caller gets the value computed or found, never a second lookup.
+    """
+    lengths = np.ascontiguousarray(lengths)
+    digest = hashlib.blake2b(lengths.view(np.uint8), digest_size=16).hexdigest()
+    key = (digest, lengths.size, lengths.dtype.str, config)
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)  # least recently used goes first
+            return found
+    choice = choose(lengths, config)
+    with _CACHE_LOCK:
+        _CACHE[key] = choice
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return choice
 
 
 def noisy_width(lengths: np.ndarray, config: BatchingConfig) -> float | None:

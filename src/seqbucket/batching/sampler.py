@@ -36,8 +36,10 @@ class BucketBatchSampler(Sampler[list[int]]):
         rank: int = 0,
         world_size: int = 1,
     ) -> None:
-        self.lengths = check_lengths(lengths)
-        self.config = config
+        lengths = check_lengths(lengths).view()
+        lengths.flags.writeable = False  # the identity below is computed once, from these
+        self._lengths = lengths
+        self._config = config
         self.seed = int(seed)
         self.rank = int(rank)
         self.world_size = int(world_size)
@@ -45,6 +47,27 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.step = 0
         self._plan: BatchPlan | None = None
         self._plan_epoch = -1
+        # What makes a saved step mean the same batches: the plan is a pure function of these
+        # and of (seed, rank, world_size). CRC32s keep the state plain ints (weights_only-safe)
+        # and catch another data set of the same size or another batching config, which would
+        # otherwise resume silently. Computed once: O(N) per checkpoint adds up on big data sets,
+        # and lengths and config cannot change (read-only properties over a read-only view, a
+        # frozen config).
+        self._data_identity = {
+            "num_examples": int(lengths.size),
+            "lengths_crc32": zlib.crc32(np.ascontiguousarray(lengths).tobytes()),
+            "config_crc32": zlib.crc32(repr(config).encode()),
+        }
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """``(N,)`` int64 lengths, read-only (the plan identity in checkpoints depends on them)."""
+        return self._lengths
+
+    @property
+    def config(self) -> BatchingConfig:
+        """The batching settings (frozen; the plan identity in checkpoints depends on them)."""
+        return self._config
 
     @property
     def plan(self) -> BatchPlan:
@@ -85,16 +108,12 @@ class BucketBatchSampler(Sampler[list[int]]):
             yield indices.tolist()
 
     def _identity(self) -> dict[str, int]:
-        # What makes a saved step mean the same batches: the plan is a pure function of these.
-        # CRC32s keep the state plain ints (weights_only-safe) and catch another data set of the
-        # same size or another batching config, which would otherwise resume silently.
+        # The plan identity (see __init__): O(1), the CRC32s were taken once.
         return {
             "seed": self.seed,
             "rank": self.rank,
             "world_size": self.world_size,
-            "num_examples": int(self.lengths.size),
-            "lengths_crc32": zlib.crc32(np.ascontiguousarray(self.lengths).tobytes()),
-            "config_crc32": zlib.crc32(repr(self.config).encode()),
+            **self._data_identity,
         }
 
     def state_dict(self, step: int | None = None) -> dict[str, int]:
