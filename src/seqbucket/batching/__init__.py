@@ -17,9 +17,19 @@ from seqbucket.batching.budget import budget_batch_sizes
 from seqbucket.batching.config import STRATEGIES, BatchingConfig, parse_batching
 from seqbucket.batching.knob import choose_num_buckets
 from seqbucket.batching.planner import BatchPlan, plan
-from seqbucket.batching.sampler import BucketBatchSampler
 from seqbucket.batching.stats import repeat_pair_fraction
 from seqbucket.batching.strategies import STRATEGY_REGISTRY
+
+
+def __getattr__(name: str) -> object:
+    # The sampler is the one torch import: load it on first use, so that planning from numpy
+    # (any framework, or `seqbucket plan`) never pays for importing torch.
+    if name == "BucketBatchSampler":
+        from seqbucket.batching.sampler import BucketBatchSampler
+
+        return BucketBatchSampler
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "STRATEGIES",
