@@ -29,6 +29,11 @@ def one_bucket_epoch(n: int, b: int, epoch: int, seed: int = 0) -> list[np.ndarr
     return [order[i : i + b] for i in range(0, n, b)]
 
 
+def _some_nonempty(counts: list[int]) -> list[int]:
+    # At least one non-empty bucket, by construction (a filter starves Hypothesis's health check).
+    return counts if sum(counts) > 0 else [1, *counts[1:]]
+
+
 @given(st.integers(1, 3000), st.integers(1, 64), st.integers(0, 50))
 def test_positions_are_a_permutation_with_a_coprime_multiplier(n, b, epoch):
     a = best_multiplier(n, b)
@@ -62,7 +67,7 @@ def test_prediction_tracks_measurement_and_beats_independent_shuffles():
 
 
 @given(
-    st.lists(st.integers(0, 400), min_size=1, max_size=30).filter(lambda c: sum(c) > 0),
+    st.lists(st.integers(0, 400), min_size=1, max_size=30).map(_some_nonempty),
     st.integers(1, 64),
 )
 def test_even_cut_keeps_the_mean_batch_size(counts, b):
@@ -76,7 +81,7 @@ def test_even_cut_keeps_the_mean_batch_size(counts, b):
 
 
 @given(
-    st.lists(st.integers(0, 400), min_size=1, max_size=30).filter(lambda c: sum(c) > 0),
+    st.lists(st.integers(0, 400), min_size=1, max_size=30).map(_some_nonempty),
     st.lists(st.integers(1, 50), min_size=30, max_size=30),
 )
 def test_even_cut_under_a_budget_never_exceeds_a_bucket_size(counts, sizes):
