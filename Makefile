@@ -20,13 +20,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/seqbucket train japanese-vowels --out runs/demo --force
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+# lint first: a format or type error fails in seconds, not after the whole suite
+test: lint
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy src
 
 bench: $(STAMP)
 	$(PY) benchmarks/batching_frontier.py

@@ -64,7 +64,7 @@ def cached_choice(lengths: np.ndarray, config: BatchingConfig) -> Choice:
     equal results), and the caller gets the value computed or found, never a second lookup.
     """
     lengths = np.ascontiguousarray(lengths)
-    digest = hashlib.blake2b(lengths.view(np.uint8), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(lengths.view(np.uint8).tobytes(), digest_size=16).hexdigest()
     key = (digest, lengths.size, lengths.dtype.str, config)
     with _CACHE_LOCK:
         found = _CACHE.get(key)

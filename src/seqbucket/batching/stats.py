@@ -88,7 +88,7 @@ def report_text(stats: dict[str, object], title: str) -> str:
             f" {s['padding_overhead']:>8.1%}"
         )
 
-    for b in stats["buckets"]:  # type: ignore[union-attr]
+    for b in stats["buckets"]:  # type: ignore[attr-defined,union-attr]
         lines.append(row(str(b["bucket"]), str(b["boundary"]), b))
     t = stats["total"]  # type: dict  # type: ignore[assignment]
     lines.append(row("total", "", t))  # type: ignore[arg-type]

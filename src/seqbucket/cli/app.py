@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except SeqbucketError as exc:
-        print(f"seqbucket: error: {_one_line(exc)}", file=sys.stderr)
+        print(f"seqbucket: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR
     except OSError as exc:
         # Out of disk, permission denied, a path that is a directory...: the user's environment,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from torch.utils.data import Dataset
@@ -216,7 +216,7 @@ class SequenceDataset(Dataset):
 
     # -- new datasets from this one ------------------------------------------------------------
     def _with(self, values: np.ndarray, offsets: np.ndarray, targets: np.ndarray | None, **kw):
-        options = {
+        options: dict[str, Any] = {
             "name": self.name,
             "vocab": self.vocab,
             "label_names": self.label_names,

@@ -41,7 +41,7 @@ def write_npz(path: str | os.PathLike[str], ds: SequenceDataset, *, compress: bo
         arrays["vocab"] = np.array(ds.vocab.to_json())
     save = np.savez_compressed if compress else np.savez
     with open(path, "wb") as fh:  # an open file: numpy must not append ".npz" to the name
-        save(fh, **arrays)
+        save(fh, **arrays)  # type: ignore[arg-type]
 
 
 def read_npz(
@@ -101,10 +101,10 @@ def read_npz(
         raise DataError(f"{name}: no 'targets' array (pass require_labels=False for inputs)")
     names = stored_names if stored_names is not None else label_names
     if targets is not None and task == "classify" and names is not None and len(targets):
-        bad = np.flatnonzero((targets < 0) | (targets >= len(names)))
-        if len(bad):
+        out_of_range = np.flatnonzero((targets < 0) | (targets >= len(names)))
+        if len(out_of_range):
             raise DataError(
-                f"{name}: example {int(bad[0])} has class id {int(targets[bad[0]])}, outside "
+                f"{name}: example {int(out_of_range[0])} has class id {int(targets[out_of_range[0]])}, outside "
                 f"0..{len(names) - 1}"
             )
     if targets is not None and task in PER_STEP_TASKS and targets.shape != values.shape[:1]:

@@ -203,7 +203,7 @@ def _targets(
     wheres = [where for where, _ in records]
     if any(isinstance(v, list) for v in raw):
         # Per-step tags: one label per token or step.
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         for value, where, n in zip(raw, wheres, lengths.tolist(), strict=True):
             if not isinstance(value, list) or len(value) != n:
                 got = len(value) if isinstance(value, list) else type(value).__name__

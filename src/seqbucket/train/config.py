@@ -208,8 +208,8 @@ def resolve_config(
     else:
         base = TrainConfig()
         if resume:
-            where = {k: v for k, v in overrides.items() if k in ("data", "out") and v is not None}
-            saved = base.replace(**where).run_dir / "config.toml"
+            given = {k: v for k, v in overrides.items() if k in ("data", "out") and v is not None}
+            saved = base.replace(**given).run_dir / "config.toml"
             if saved.is_file():
                 base = TrainConfig.from_toml(saved)
     return base.replace(**overrides)

@@ -55,9 +55,10 @@ def evaluate_dataset(
         batch = collate_batch(ds, indices, pad_to).to(device)
         logits = forward(model, batch, standardizer)
         y = batch.y
+        assert y is not None  # scored data always carries targets (checked at load)
         if ds.task in PER_STEP_TASKS:
             real = y != IGNORE_INDEX  # (B, T)
-            count = int(real.sum())
+            count = int(torch.count_nonzero(real))
             correct += int((logits.argmax(-1)[real] == y[real]).sum())
         else:
             count = int(y.shape[0])

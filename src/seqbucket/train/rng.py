@@ -33,7 +33,7 @@ def capture_rng_state() -> dict[str, Any]:
         },
         "numpy": {
             "kind": kind,
-            "keys": torch.from_numpy(keys.astype(np.int64)),  # (624,) uint32 widened
+            "keys": torch.from_numpy(np.asarray(keys).astype(np.int64)),  # (624,) uint32 widened
             "pos": int(pos),
             "has_gauss": int(has_gauss),
             "cached": float(cached),

@@ -316,6 +316,7 @@ class Trainer:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
         logits = forward(self.model, batch, self.standardizer)
+        assert batch.y is not None  # training data always carries targets (checked at load)
         loss = masked_loss(self.meta.task, logits, batch.y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -326,7 +327,7 @@ class Trainer:
         b, t = int(batch.x.shape[0]), int(batch.x.shape[1])
         self.shapes.add((b, t))
         if self.meta.task in PER_STEP_TASKS:
-            positions = int((batch.y != IGNORE_INDEX).sum())
+            positions = int(torch.count_nonzero(batch.y != IGNORE_INDEX))
         else:
             positions = b
         return float(loss.detach()), positions, int(batch.lengths.sum()), b * t

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from seqbucket.batching import BatchingConfig, BucketBatchSampler, parse_batching, plan
+from seqbucket.batching import BatchingConfig, parse_batching, plan
+from seqbucket.batching.sampler import BucketBatchSampler
 from seqbucket.data import Batch, SequenceDataset, Vocab, collate, load_dataset
 from seqbucket.errors import ConfigError, DataError
 from seqbucket.models import ModelConfig
