@@ -104,8 +104,8 @@ def read_npz(
         out_of_range = np.flatnonzero((targets < 0) | (targets >= len(names)))
         if len(out_of_range):
             raise DataError(
-                f"{name}: example {int(out_of_range[0])} has class id {int(targets[out_of_range[0]])}, outside "
-                f"0..{len(names) - 1}"
+                f"{name}: example {int(out_of_range[0])} has class id "
+                f"{int(targets[out_of_range[0]])}, outside 0..{len(names) - 1}"
             )
     if targets is not None and task in PER_STEP_TASKS and targets.shape != values.shape[:1]:
         raise DataError(f"{name}: {task} targets must have one id per step ({len(values)})")
