@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import typing
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
+from seqbucket._fielddoc import field_docs
 from seqbucket._tasks import OVERLONG_POLICIES, TASKS
 from seqbucket.errors import ConfigError, MissingFileError
 
@@ -40,6 +42,17 @@ TOKENIZERS = ("char", "word")
 LM_MODES = ("line", "chunk")
 OVERLONG = OVERLONG_POLICIES  # the name the checks below use
 
+# Fields whose value is one of a fixed set: checked in __post_init__, offered as CLI choices.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "task": TASKS,
+    "model": MODEL_KINDS,
+    "schedule": SCHEDULES,
+    "device": DEVICES,
+    "tokenizer": TOKENIZERS,
+    "lm_mode": LM_MODES,
+    "overlong": OVERLONG,
+}
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -49,61 +62,58 @@ class TrainConfig:
 
     # -- data --
     data: str = "japanese-vowels"  # embedded name or a path in any format load_dataset reads
-    task: str | None = None  # None: the data's own task; set it to fail early on a mismatch
-    test: str | None = None  # split name or path to test on; None: "test" of an embedded set
+    task: str | None = None  # none: the data's own task; set it to fail early on a mismatch
+    test: str | None = None  # split name or path to test on; none: "test" of an embedded set
     val_fraction: float = 0.15  # validation carved from train: early stopping never sees test
     standardize: bool = True  # per-channel mean/std from the train split: LPC scales differ
-    # -- reading data files (None: the reader's own default). Saved in config.toml, so evaluate
-    # and predict read their inputs the way training did. Only options that apply to a file's
-    # format reach its reader (see wiring.reader_options).
+    # -- data: reading files (saved in the run; evaluate and predict read inputs alike) --
     text_column: str | None = None  # .csv/.tsv/.jsonl: field holding the text (reader: "text")
     label_column: str | None = None  # .csv/.tsv/.jsonl: field holding the label ("label")
-    tokenizer: str | None = None  # char | word, for text files (reader default: char)
+    tokenizer: str | None = None  # text files: char or word tokens (reader default: char)
     min_freq: int | None = None  # vocabulary: drop tokens seen fewer times (reader: 1)
     max_size: int | None = None  # vocabulary: keep at most this many tokens (reader: no cap)
     lm_mode: str | None = None  # .txt: "line" (one sequence per line) or "chunk" (reader: line)
     chunk_size: int | None = None  # .txt chunk mode: tokens per sequence (reader: 128)
     max_length: int | None = None  # training sequences longer than this follow ``overlong``
-    overlong: str = "error"  # error | drop | truncate; evaluate/predict only ever truncate
+    overlong: str = "error"  # training sequences over max_length; evaluate/predict only truncate
     # -- model --
-    model: str = "lstm"  # rnn | gru | lstm | unshared; the LSTM is the robust default
+    model: str = "lstm"  # recurrent cell, or the unshared baseline; the LSTM is the robust default
     hidden_size: int = 64  # per direction; 128 gave no better validation score, only time
     num_layers: int = 1  # one layer reaches 97%+ on JapaneseVowels; more only adds time
-    # None: bidirectional unless the task is lm (a backward pass would see the next token).
+    # none: bidirectional unless the task is lm (a backward pass would see the next token).
     # Bidirectional gave the best validation loss on JapaneseVowels at little cost.
     bidirectional: bool | None = None
     dropout: float = 0.0  # between stacked layers only (needs num_layers >= 2); 0: small model
     # -- batching --
-    batching: str = "auto"  # strategy spec parsed by batching.parse_batching, e.g. "buckets:5,20"
+    # strategy: auto | buckets:5,20,50,100 | random | pad-all | per-length | per-sample
+    batching: str = "auto"
     batch_size: int = 16  # small batches: more updates per epoch on a 230-example train split
     max_tokens: int | None = None  # token budget per batch; overrides batch_size per bucket
-    # -- optimisation --
+    # -- optim: optimisation --
     lr: float = 5e-3  # AdamW peak learning rate; 2e-3 and 3e-3 validated slightly worse
     weight_decay: float = 0.01  # AdamW's decoupled decay; mild regularisation
     schedule: str = "cosine"  # cosine decays to 0 at the last step; constant keeps lr flat
     warmup_steps: int = 20  # linear warm-up: Adam's early moment estimates are noisy
-    grad_clip: float | None = 1.0  # max global grad norm; recurrent nets can spike. None: off
-    epochs: int | None = 40  # upper bound on epochs; None: only max_steps stops the run
-    max_steps: int | None = None  # upper bound on optimiser steps; None: only epochs stop it
-    patience: int | None = 15  # epochs without a better val metric before stopping; None: never
+    grad_clip: float | None = 1.0  # max global grad norm; recurrent nets can spike. none: off
+    epochs: int | None = 40  # upper bound on epochs; none: only max_steps stops the run
+    max_steps: int | None = None  # upper bound on optimiser steps; none: only epochs stop it
+    patience: int | None = 15  # epochs without a better val metric before stopping; none: never
     # -- run --
     seed: int = 0  # seeds the split, the batch plans, the weights and dropout
-    out: str | None = None  # run directory; None: runs/<data name>
+    out: str | None = None  # run directory; none: runs/<data name>
     checkpoint_every: int | None = None  # also save every N steps (epoch ends always save)
     tensorboard: bool = False  # also log to <run>/tensorboard (needs the tensorboard extra)
     quiet: bool = False  # no progress bar; one line per epoch instead
-    threads: int | None = 1  # torch threads: small recurrent steps gain nothing from more, and
-    # on busy cores extra threads spin (10 demo epochs: 1.7 s with 1 thread, 45 s with 2, loaded)
+    # torch threads: small recurrent steps gain nothing from more, and on busy cores extra
+    # threads spin (10 demo epochs: 1.7 s with 1 thread, 45 s with 2, loaded)
+    threads: int | None = 1
     device: str = "auto"  # auto: CUDA when available, else CPU
 
     def __post_init__(self) -> None:
-        _check(self.task is None or self.task in TASKS, "task", f"one of {TASKS}", self.task)
-        _check(self.model in MODEL_KINDS, "model", f"one of {MODEL_KINDS}", self.model)
-        _check(self.schedule in SCHEDULES, "schedule", f"one of {SCHEDULES}", self.schedule)
-        _check(self.device in DEVICES, "device", f"one of {DEVICES}", self.device)
-        _check(self.tokenizer in (None, *TOKENIZERS), "tokenizer", "char or word", self.tokenizer)
-        _check(self.lm_mode in (None, *LM_MODES), "lm_mode", "line or chunk", self.lm_mode)
-        _check(self.overlong in OVERLONG, "overlong", f"one of {OVERLONG}", self.overlong)
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            _check(value in allowed or (value is None and is_optional(name)), name,
+                   f"one of {allowed}", value)  # fmt: skip
         if self.overlong != "error" and self.max_length is None:
             raise ConfigError(f"expected max_length to be set for overlong={self.overlong!r}")
         _check(0.0 <= self.val_fraction < 1.0, "val_fraction", "in [0, 1)", self.val_fraction)
@@ -162,7 +172,7 @@ class TrainConfig:
                 raise ConfigError(
                     f"{where}: unknown setting {key!r}; expected one of {sorted(known)}"
                 )
-            _check_type(key, value, known[key].default, where)
+            _check_type(key, value, where)
         try:
             return cls(**flat)
         except TypeError as exc:
@@ -221,25 +231,14 @@ READER_FIELDS = (
     *("lm_mode", "chunk_size", "max_length", "overlong"),
 )
 
-# field -> (section, key inside the section) for the sectioned TOML layout.
+_HINTS = typing.get_type_hints(TrainConfig)
+
+# field -> (section, key inside the section) for the sectioned TOML layout: the section is the
+# header above the field (see seqbucket._fielddoc); two fields are named by their section.
+_KEY_IN_SECTION = {"model": "kind", "batching": "strategy"}
 _SECTION_OF: dict[str, tuple[str, str]] = {
-    **{k: ("data", k) for k in ("data", "task", "test", "val_fraction", "standardize")},
-    **{k: ("data", k) for k in READER_FIELDS},
-    "model": ("model", "kind"),
-    **{k: ("model", k) for k in ("hidden_size", "num_layers", "bidirectional", "dropout")},
-    "batching": ("batching", "strategy"),
-    **{k: ("batching", k) for k in ("batch_size", "max_tokens")},
-    **{
-        k: ("optim", k)
-        for k in (
-            *("lr", "weight_decay", "schedule", "warmup_steps", "grad_clip"),
-            *("epochs", "max_steps", "patience"),
-        )
-    },
-    **{
-        k: ("run", k)
-        for k in ("seed", "out", "checkpoint_every", "tensorboard", "quiet", "threads", "device")
-    },
+    name: (doc.section, _KEY_IN_SECTION.get(name, name))
+    for name, doc in field_docs(TrainConfig).items()
 }
 _FIELD_OF = {(section, key): name for name, (section, key) in _SECTION_OF.items()}
 
@@ -273,29 +272,23 @@ def _flatten(values: dict[str, Any], where: str) -> dict[str, Any]:
     return flat
 
 
-_INT_FIELDS = (
-    *("max_tokens", "epochs", "max_steps", "patience"),
-    *("min_freq", "max_size", "chunk_size", "max_length"),
-)
+def field_types(name: str) -> tuple[type, ...]:
+    """The Python types a value of field ``name`` may have (None aside), from its annotation:
+    ``int | None`` -> ``(int,)``; a float field also takes an int (TOML ``lr = 1``)."""
+    hint = _HINTS[name]
+    types = tuple(t for t in typing.get_args(hint) or (hint,) if t is not type(None))
+    return (int, float) if float in types else types
 
 
-def _check_type(key: str, value: Any, default: Any, where: str) -> None:
-    # Defaults carry the expected type; None-default fields accept int/str/float per their name.
-    expected: tuple[type, ...]
-    if isinstance(default, bool) or key == "bidirectional":
-        expected = (bool,)
-    elif isinstance(default, float) or key in ("grad_clip",):
-        expected = (int, float)
-    elif isinstance(default, int) or key in _INT_FIELDS:
-        expected = (int,)
-    else:
-        expected = (str,)
-    if key in ("checkpoint_every", "threads"):
-        expected = (int,)
-    if isinstance(value, bool) and bool not in expected:
-        ok = False
-    else:
-        ok = isinstance(value, expected)
+def is_optional(name: str) -> bool:
+    """Whether field ``name`` may be None (unset)."""
+    return type(None) in typing.get_args(_HINTS[name])
+
+
+def _check_type(key: str, value: Any, where: str) -> None:
+    expected = field_types(key)
+    # bool is an int subclass, so `epochs = true` would pass isinstance: refuse it explicitly
+    ok = isinstance(value, expected) and (bool in expected or not isinstance(value, bool))
     if not ok:
         names = "/".join(t.__name__ for t in expected)
         raise ConfigError(f"{where}: expected {key} to be {names}, got {value!r}")
