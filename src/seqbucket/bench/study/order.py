@@ -33,7 +33,7 @@ from seqbucket.bench.study.fit import (
     train_classifier,
 )
 from seqbucket.bench.study.intervals import mean_interval, paired_difference, resolve_seeds
-from seqbucket.bench.study.output import StudyResult
+from seqbucket.bench.study.output import StudyResult, wrapped_title
 from seqbucket.data import SequenceDataset
 from seqbucket.models import param_count
 
@@ -179,5 +179,5 @@ def plot(result: StudyResult, fig: Any) -> None:
     ax.set_xticks(np.arange(len(TASKS)), [f"{t} task" for t in TASKS])
     ax.set_ylabel("test accuracy")
     ax.set_ylim(0, 1.05)
-    ax.set_title(result.title, fontsize=8)
+    ax.set_title(wrapped_title(result.title), fontsize=8)
     ax.legend(fontsize=8, loc="lower right")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import textwrap
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -55,6 +55,11 @@ class StudyResult:
 PlotFn = Callable[[StudyResult, Any], None]  # draws on a matplotlib Figure
 
 
+def wrapped_title(title: str, width: int = 110) -> str:
+    """``title`` broken into lines that fit a PNG 8 inches wide at font size 8."""
+    return "\n".join(textwrap.wrap(title, width))
+
+
 def require_matplotlib() -> None:
     """Fail before any training when the PNG could not be drawn."""
     try:
@@ -92,11 +97,13 @@ def write_outputs(result: StudyResult, out_dir: str | Path, plot: PlotFn) -> lis
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    # A plain open() (not mkstemp, whose files are private, mode 0600) so the outputs get the
+    # usual permissions; the name is unique to this process.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with open(tmp, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from seqbucket.bench.study.output import StudyResult
+from seqbucket.bench.study.output import StudyResult, wrapped_title
 from seqbucket.models import ModelConfig, build_model, param_count
 from seqbucket.models.cells import GATES
 from seqbucket.models.config import CELL_KINDS
@@ -131,6 +131,6 @@ def plot(result: StudyResult, fig: Any) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("sequence length T (max_len of the unshared model)")
     ax.set_ylabel("parameters")
-    ax.set_title(result.title, fontsize=9)
+    ax.set_title(wrapped_title(result.title), fontsize=8)
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8, ncol=2)

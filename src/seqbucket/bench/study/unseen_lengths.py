@@ -31,7 +31,7 @@ from seqbucket.bench.study.fit import (
     train_classifier,
 )
 from seqbucket.bench.study.intervals import mean_interval, paired_difference, resolve_seeds
-from seqbucket.bench.study.output import StudyResult
+from seqbucket.bench.study.output import StudyResult, wrapped_title
 from seqbucket.data import SequenceDataset
 from seqbucket.models import param_count
 
@@ -174,6 +174,6 @@ def plot(result: StudyResult, fig: Any) -> None:
     ax.set_xlabel("test sequence length (band midpoint)")
     ax.set_ylabel("accuracy")
     ax.set_ylim(0.3, 1.02)
-    ax.set_title(result.title, fontsize=8)
+    ax.set_title(wrapped_title(result.title), fontsize=8)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
