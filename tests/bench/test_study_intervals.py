@@ -11,8 +11,8 @@ from seqbucket.bench.study.intervals import (
     mean_interval,
     paired_difference,
     resolve_seeds,
+    separation,
     t_critical,
-    verdict,
 )
 from seqbucket.errors import ConfigError
 
@@ -43,9 +43,9 @@ def test_paired_difference_uses_per_seed_differences() -> None:
     b = [0.8, 0.4, 0.6]
     d = paired_difference(a, b)
     assert d.mean == pytest.approx(0.1) and d.high - d.low == pytest.approx(0.0, abs=1e-12)
-    assert "separated" in verdict(d, "x", "y") and "x beats y" in verdict(d, "x", "y")
+    assert separation(d) == "separated"
     wide = paired_difference([0.9, 0.5], [0.4, 0.8])
-    assert "NOT separated" in verdict(wide, "x", "y")
+    assert separation(wide).startswith("NOT separated")
     with pytest.raises(ValueError):
         paired_difference([1.0, 2.0], [1.0])
 

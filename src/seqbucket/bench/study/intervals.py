@@ -78,15 +78,9 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Interval:
     return mean_interval([x - y for x, y in zip(a, b, strict=True)])
 
 
-def verdict(diff: Interval, first: str, second: str) -> str:
-    """One sentence: which model is ahead and whether the seeds separate them."""
-    if diff.excludes(0.0):
-        ahead, behind = (first, second) if diff.mean > 0 else (second, first)
-        return f"{ahead} beats {behind} by {diff.points()}: separated (interval excludes 0)"
-    return (
-        f"{first} - {second} = {diff.points()}: NOT separated "
-        f"(the interval over {diff.n} seeds contains 0)"
-    )
+def separation(diff: Interval) -> str:
+    """How a study words a paired difference: ``separated`` when its interval excludes 0."""
+    return "separated" if diff.excludes(0.0) else "NOT separated (interval contains 0)"
 
 
 def resolve_seeds(seeds: int | None, *, quick: bool, full: int, fast: int = 2) -> list[int]:

@@ -32,7 +32,12 @@ from seqbucket.bench.study.fit import (
     token_dataset,
     train_classifier,
 )
-from seqbucket.bench.study.intervals import mean_interval, paired_difference, resolve_seeds
+from seqbucket.bench.study.intervals import (
+    mean_interval,
+    paired_difference,
+    resolve_seeds,
+    separation,
+)
 from seqbucket.bench.study.output import StudyResult, wrapped_title
 from seqbucket.data import SequenceDataset
 from seqbucket.models import param_count
@@ -137,7 +142,7 @@ def run(*, quick: bool, seeds: int | None, log: Callable[[str], None]) -> StudyR
             "intervals": {m: i.to_dict() for m, i in ivs.items()},
             "gru_minus_bag": diff.to_dict(),
         }
-        verdict = "separated" if diff.excludes(0.0) else "NOT separated (interval contains 0)"
+        verdict = separation(diff)
         findings.append(f"{task}: GRU - bag = {diff.points()}, {verdict}")
     bag = mean_interval(cells["order"]["per_seed"][MODELS[1]])
     at_chance = "contains" if not bag.excludes(0.5) else "EXCLUDES"

@@ -30,7 +30,12 @@ from seqbucket.bench.study.fit import (
     token_dataset,
     train_classifier,
 )
-from seqbucket.bench.study.intervals import mean_interval, paired_difference, resolve_seeds
+from seqbucket.bench.study.intervals import (
+    mean_interval,
+    paired_difference,
+    resolve_seeds,
+    separation,
+)
 from seqbucket.bench.study.output import StudyResult, wrapped_title
 from seqbucket.data import SequenceDataset
 
@@ -116,7 +121,7 @@ def run(*, quick: bool, seeds: int | None, log: Callable[[str], None]) -> StudyR
         )
         for t in TESTS:
             d = diffs[t]
-            verdict = "separated" if d.excludes(0.0) else "NOT separated (interval contains 0)"
+            verdict = separation(d)
             findings.append(f"{n} examples, {t}: shared - unshared = {d.points()}, {verdict}")
     return StudyResult(
         name="position",

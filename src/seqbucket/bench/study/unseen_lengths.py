@@ -30,7 +30,12 @@ from seqbucket.bench.study.fit import (
     token_dataset,
     train_classifier,
 )
-from seqbucket.bench.study.intervals import mean_interval, paired_difference, resolve_seeds
+from seqbucket.bench.study.intervals import (
+    mean_interval,
+    paired_difference,
+    resolve_seeds,
+    separation,
+)
 from seqbucket.bench.study.output import StudyResult, wrapped_title
 from seqbucket.data import SequenceDataset
 from seqbucket.models import param_count
@@ -132,7 +137,7 @@ def run(*, quick: bool, seeds: int | None, log: Callable[[str], None]) -> StudyR
             }
         )
         if band[0] > TRAIN_MAX:
-            verdict = "separated" if diff.excludes(0.0) else "NOT separated (interval contains 0)"
+            verdict = separation(diff)
             findings.append(
                 f"lengths {label}: shared {intervals[MODELS[0]].percent()} vs best workaround "
                 f"({best}) {intervals[best].percent()}: difference {diff.points()}, {verdict}"
