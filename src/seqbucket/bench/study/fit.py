@@ -25,6 +25,9 @@ from seqbucket.train.guards import num_threads
 FIRST_WORD = 2
 # Scoring batches: big, since there is no backward pass.
 EVAL_BATCH = 256
+# The token studies' model size: small enough for a study to run in a minute or two on one core,
+# large enough that the shared GRU solves every task here.
+EMBED, HIDDEN = 16, 32
 
 Model = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -126,8 +129,8 @@ def gru_classifier(
     num_classes: int,
     seed: int,
     max_len: int | None = None,
-    embed_dim: int = 16,
-    hidden_size: int = 32,
+    embed_dim: int = EMBED,
+    hidden_size: int = HIDDEN,
 ) -> nn.Module:
     """A token-input GRU classifier, freshly initialised from ``seed``: the shared ``kind="gru"``
     or the unshared baseline with GRU steps (``unshared_cell="gru"``, weights for ``max_len``

@@ -25,6 +25,7 @@ from torch import nn
 
 from seqbucket._mask import lengths_to_mask
 from seqbucket.bench.study.fit import (
+    EMBED,
     FIRST_WORD,
     accuracy,
     gru_classifier,
@@ -46,7 +47,6 @@ A, B = FIRST_WORD, FIRST_WORD + 1
 FILLER = (FIRST_WORD + 2, FIRST_WORD + 22)
 VOCAB = FILLER[1]
 LENGTHS = (4, 30)
-EMBED = 16
 TASKS = ("order", "control")
 MODELS = ("shared GRU", "bag of embeddings")
 # (train examples, steps, test examples): full and --quick.

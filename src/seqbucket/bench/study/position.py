@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 
 from seqbucket.bench.study.fit import (
+    EMBED,
+    HIDDEN,
     accuracy,
     gru_classifier,
     study_torch,
@@ -134,8 +136,8 @@ def run(*, quick: bool, seeds: int | None, log: Callable[[str], None]) -> StudyR
             "train_starts": f"{SEEN_STARTS[0]}..{SEEN_STARTS[1]}",
             "unseen_starts": f"{UNSEEN_STARTS[0]}..{UNSEEN_STARTS[1]}",
             "max_len": MAX_LEN,
-            "hidden": 32,
-            "embed": 16,
+            "hidden": HIDDEN,
+            "embed": EMBED,
         },
         columns=[
             "train examples",

@@ -23,7 +23,9 @@ import numpy as np
 
 from seqbucket.batching import parse_batching
 from seqbucket.bench.study.fit import (
+    EMBED,
     FIRST_WORD,
+    HIDDEN,
     accuracy,
     gru_classifier,
     study_torch,
@@ -152,8 +154,8 @@ def run(*, quick: bool, seeds: int | None, log: Callable[[str], None]) -> StudyR
             "train_examples": n_train,
             "steps": steps,
             "test_per_band": n_test,
-            "hidden": 32,
-            "embed": 16,
+            "hidden": HIDDEN,
+            "embed": EMBED,
             **{f"params[{m}]": v for m, v in params.items()},
         },
         columns=["test lengths", *MODELS, "shared - best workaround"],
