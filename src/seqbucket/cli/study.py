@@ -19,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "study",
         help="measure what parameter sharing buys: params, unseen-lengths, position, order",
         description="Run one parameter-sharing study (synthetic data made from the seeds, "
-        "several seeds with 95%% t-intervals) and write JSON, a Markdown table and a PNG.",
+        "several seeds with 95% t-intervals) and write JSON, a Markdown table and a PNG.",
     )
     p.add_argument("name", metavar="NAME", help=f"one of: {', '.join(STUDY_NAMES)}")
     p.add_argument(
