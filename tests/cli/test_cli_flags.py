@@ -90,5 +90,5 @@ def test_an_undocumented_field_is_caught() -> None:
         # -- run --
         seed: int = 0
 
-    with pytest.raises(ValueError, match="Bare.seed"):
+    with pytest.raises(ValueError, match=r"Bare\.seed"):
         field_docs(Bare)
