@@ -18,7 +18,8 @@ from seqbucket.train.config import LM_MODES, MODEL_KINDS, OVERLONG, TASKS, TOKEN
 
 # flag destinations that are TrainConfig fields of the same name
 _FIELDS = (
-    "data", "task", "model", "batching", "max_tokens", "batch_size", "hidden_size", "num_layers",
+    "data", "task", "model", "batching", "max_tokens", "batch_size", "randomness", "hidden_size",
+    "num_layers",
     "bidirectional", "dropout", "epochs", "max_steps", "lr", "seed", "val_fraction", "patience",
     "out", "checkpoint_every", "tensorboard", "quiet", "test",
     "text_column", "label_column", "tokenizer", "min_freq", "max_size", "lm_mode", "chunk_size",
@@ -59,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--max-tokens", type=int, metavar="N", help=_d("max_tokens", "tokens/batch"))
     p.add_argument("--batch-size", type=int, metavar="N", help=_d("batch_size"))
+    p.add_argument(
+        "--randomness",
+        type=float,
+        metavar="R",
+        help=_d("randomness", "auto: 1 - the repeat-pair fraction allowed, in [0, 1]"),
+    )
     p.add_argument("--hidden-size", type=int, metavar="N", help=_d("hidden_size", "per direction"))
     p.add_argument("--num-layers", type=int, metavar="N", help=_d("num_layers"))
     p.add_argument(

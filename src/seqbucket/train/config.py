@@ -26,6 +26,7 @@ from typing import Any
 import tomli_w
 
 from seqbucket._tasks import OVERLONG_POLICIES, TASKS
+from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.errors import ConfigError, MissingFileError
 
 if sys.version_info >= (3, 11):
@@ -77,6 +78,9 @@ class TrainConfig:
     batching: str = "auto"  # strategy spec parsed by batching.parse_batching, e.g. "buckets:5,20"
     batch_size: int = 16  # small batches: more updates per epoch on a 230-example train split
     max_tokens: int | None = None  # token budget per batch; overrides batch_size per bucket
+    # auto's knob: 1 - the share of batch-mates allowed to meet again in a later epoch. None:
+    # batching.DEFAULT_RANDOMNESS (chosen from held-out accuracy, docs/batching.md).
+    randomness: float | None = None
     # -- optimisation --
     lr: float = 5e-3  # AdamW peak learning rate; 2e-3 and 3e-3 validated slightly worse
     weight_decay: float = 0.01  # AdamW's decoupled decay; mild regularisation
@@ -135,10 +139,14 @@ class TrainConfig:
         return Path(self.out) if self.out else Path("runs") / self.data_name
 
     def resolved_for(self, task: str) -> TrainConfig:
-        """This config with the data-dependent defaults (``bidirectional``) settled for ``task``."""
+        """This config with the data-dependent defaults (``bidirectional``) settled for ``task``,
+        and auto's randomness made explicit, so the run's config.toml records the knob used."""
+        changes: dict[str, Any] = {}
         if self.bidirectional is None:
-            return self.replace(bidirectional=task != "lm")
-        return self
+            changes["bidirectional"] = task != "lm"
+        if self.randomness is None and self.batching.strip() == "auto":
+            changes["randomness"] = DEFAULT_RANDOMNESS
+        return self.replace(**changes) if changes else self
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied; unknown names raise ``ConfigError``."""
@@ -228,7 +236,7 @@ _SECTION_OF: dict[str, tuple[str, str]] = {
     "model": ("model", "kind"),
     **{k: ("model", k) for k in ("hidden_size", "num_layers", "bidirectional", "dropout")},
     "batching": ("batching", "strategy"),
-    **{k: ("batching", k) for k in ("batch_size", "max_tokens")},
+    **{k: ("batching", k) for k in ("batch_size", "max_tokens", "randomness")},
     **{
         k: ("optim", k)
         for k in (
@@ -284,7 +292,7 @@ def _check_type(key: str, value: Any, default: Any, where: str) -> None:
     expected: tuple[type, ...]
     if isinstance(default, bool) or key == "bidirectional":
         expected = (bool,)
-    elif isinstance(default, float) or key in ("grad_clip",):
+    elif isinstance(default, float) or key in ("grad_clip", "randomness"):
         expected = (int, float)
     elif isinstance(default, int) or key in _INT_FIELDS:
         expected = (int,)
