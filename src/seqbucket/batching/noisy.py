@@ -52,18 +52,23 @@ _CACHE_LOCK = threading.Lock()
 def noisy_order(lengths: np.ndarray, width: float, rng: np.random.Generator) -> np.ndarray:
     """``(N,)`` int64: the examples sorted by ``log L + width * u`` (equal keys in random order;
     ``width = inf``: a plain shuffle). The key is quantised to 16 bits for an ``O(N)`` radix sort
-    (resolution ``(span + width) / 65535``, far below one length step of any real data)."""
+    (resolution ``(span + width) / 65535``, far below one length step of any real data); the
+    log is taken once per distinct length."""
     perm = rng.permutation(lengths.size)
     if math.isinf(width):
         return perm
-    key = np.log(lengths[perm].astype(np.float64))
-    key -= key.min()
+    lo, hi = int(lengths.min()), int(lengths.max())
+    span = math.log(hi / lo)
+    scale = 65535.0 / (span + width) if span + width > 0 else 0.0
+    if hi <= 4 * lengths.size + 1_000_000:  # a table over the length range
+        table = np.log(np.arange(lo, hi + 1, dtype=np.float64) / lo) * scale
+        logs = table.astype(np.float32)[lengths[perm] - lo]
+    else:
+        logs = (np.log(lengths[perm] / lo) * scale).astype(np.float32)
     if width > 0:
-        key += width * rng.random(lengths.size)
-    top = float(key.max())
-    if top > 0:
-        key *= 65535.0 / top
-    return perm[np.argsort(key.astype(np.uint16), kind="stable")]
+        logs += rng.random(lengths.size, dtype=np.float32) * np.float32(width * scale)
+    key = np.minimum(logs, 65535.0).astype(np.uint16)
+    return perm[np.argsort(key, kind="stable")]
 
 
 def optimal_cut_points(seq: np.ndarray, b: int) -> np.ndarray:

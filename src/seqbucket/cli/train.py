@@ -12,9 +12,10 @@ import argparse
 import sys
 from typing import Any
 
+from seqbucket._tasks import MODEL_KINDS, OVERLONG_POLICIES, TASKS
 from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
 from seqbucket.train import TrainConfig, resolve_config, train
-from seqbucket.train.config import LM_MODES, MODEL_KINDS, OVERLONG, TASKS, TOKENIZERS
+from seqbucket.train.config import LM_MODES, TOKENIZERS
 
 # flag destinations that are TrainConfig fields of the same name
 _FIELDS = (
@@ -122,7 +123,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     text.add_argument(
         "--overlong",
-        choices=OVERLONG,
+        choices=OVERLONG_POLICIES,
         help=_d("overlong", "training sequences over --max-length; evaluate/predict truncate only"),
     )
     p.set_defaults(func=run)

@@ -25,7 +25,7 @@ from typing import Any
 
 import tomli_w
 
-from seqbucket._tasks import OVERLONG_POLICIES, TASKS
+from seqbucket._tasks import MODEL_KINDS, OVERLONG_POLICIES, TASKS
 from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.errors import ConfigError, MissingFileError
 
@@ -34,12 +34,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-MODEL_KINDS = ("rnn", "gru", "lstm", "unshared")
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
 TOKENIZERS = ("char", "word")
 LM_MODES = ("line", "chunk")
-OVERLONG = OVERLONG_POLICIES  # the name the checks below use
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,12 @@ class TrainConfig:
         _check(self.device in DEVICES, "device", f"one of {DEVICES}", self.device)
         _check(self.tokenizer in (None, *TOKENIZERS), "tokenizer", "char or word", self.tokenizer)
         _check(self.lm_mode in (None, *LM_MODES), "lm_mode", "line or chunk", self.lm_mode)
-        _check(self.overlong in OVERLONG, "overlong", f"one of {OVERLONG}", self.overlong)
+        _check(
+            self.overlong in OVERLONG_POLICIES,
+            "overlong",
+            f"one of {OVERLONG_POLICIES}",
+            self.overlong,
+        )
         if self.overlong != "error" and self.max_length is None:
             raise ConfigError(f"expected max_length to be set for overlong={self.overlong!r}")
         _check(0.0 <= self.val_fraction < 1.0, "val_fraction", "in [0, 1)", self.val_fraction)
