@@ -1,18 +1,22 @@
 """``auto``: sort by a noisy log length, cut the order into batches; the noise meets the knob.
 
-NOTE [auto rule]: each epoch, example ``i`` gets the key ``log L_i + w * u_i`` with ``u_i``
+NOTE [auto rule]: each epoch, example ``i`` gets the key ``h(L_i) + w * u_i`` with ``u_i``
 uniform on ``[0, 1)``, drawn fresh from ``(seed, epoch)`` (equal keys in random order), and the
-sorted order is cut into batches. Epochs are independent draws, so every gap between two epochs
-repeats the same share of batch-mate pairs on average. ``w = 0`` is a sort by length with ties
-shuffled (least padding); a wide ``w`` is a plain shuffle (``random``). The width ``w`` is the
-smallest of a fixed grid (0, then ``span / 256`` to ``8 * span`` in steps of ``2 ** (1/16)``,
-``span = log(max L / min L)``) whose repeat-pair fraction, *measured* on probe epochs (a fixed
-probe seed, epochs 0-2, all 3 pairs averaged), is at most ``_AIM`` times ``1 - randomness``. If
-none is, the plan is a plain shuffle. Above ``_PROBE_MAX_N`` examples the probe runs on an
-evenly strided subsample and its figure is scaled by ``subsample / N``: at a fixed width, twice
-the examples give every batch twice the candidates, so half the repeats. (Lengths rarer than a
-batch repeat regardless, so there the scaled figure reads low: 0.001 where 10 million lognormal
-lengths measured 0.004 at ``w = 0``, both far under any target.)
+sorted order is cut into batches. ``h`` places a length in ``[0, 1]``, in one of two spaces:
+``"log"`` (log length, scaled to its range) or ``"rank"`` (the share of examples shorter, ties
+sharing one value). Epochs are independent draws, so every gap between two epochs repeats the
+same share of batch-mate pairs on average. ``w = 0`` is a sort by length with ties shuffled
+(least padding); a wide ``w`` is a plain shuffle (``random``). For each space, the width is the
+smallest of a fixed grid (0, then 1/256 to 8 in steps of ``2 ** (1/16)``) whose repeat-pair
+fraction, *measured* on probe epochs (a fixed probe seed, epochs 0-2, all 3 pairs averaged), is
+at most ``_AIM`` times ``1 - randomness``; of the two, the one whose probe epochs padded less is
+kept. If no width meets the target, the plan is a plain shuffle. Log space suits skewed lengths
+(PLAID), rank space even ones (uniform gesture lengths). Above ``_PROBE_MAX_N`` examples only log
+space is tried (16-bit keys would lump ranks together), the probe runs on an evenly strided
+subsample and its figure is scaled by ``subsample / N``: at a fixed width, twice the examples
+give every batch twice the candidates, so half the repeats. (Lengths rarer than a batch repeat
+regardless, so there the scaled figure reads low: 0.001 where 10 million lognormal lengths
+measured 0.004 at ``w = 0``, both far under any target.)
 
 Cuts (:func:`cut_points`): with one ``batch_size`` and at most ``_DP_MAX_N`` examples, the
 ``M = max(1, N // batch_size)`` batches of ``batch_size / 4`` to ``1.25 * batch_size`` examples
@@ -31,6 +35,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from seqbucket.batching.boundaries import distinct_counts
 from seqbucket.batching.budget import budget_batch_sizes
 from seqbucket.batching.config import BatchingConfig
 from seqbucket.batching.engine import Grouping, rng_for, spread_cut_points
@@ -44,33 +49,45 @@ _PROBE_MAX_N = 100_000
 _AIM = 0.9  # probe at 90% of the target: one gap's figure scatters a few % around the mean
 _DP_MAX_N = 4096
 _SHRINK, _GROW = 4, 1.25  # optimal cuts: batches of b / 4 to 1.25 b examples (measured best)
-_GRID = (0.0, *(2.0 ** (k / 16) / 256 for k in range(177)))  # times span: 1/256 .. 8
+_GRID = (0.0, *(2.0 ** (k / 16) / 256 for k in range(177)))  # widths 0, 1/256 .. 8
 
-# (lengths digest, config) -> (width, probed repeat); the choice does not depend on the epoch.
-_CACHE: OrderedDict[tuple, tuple[float, float]] = OrderedDict()
+# (lengths digest, config) -> (space, width, probed repeat); the choice does not depend on the
+# epoch.
+_CACHE: OrderedDict[tuple, tuple[str, float, float]] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def noisy_order(lengths: np.ndarray, width: float, rng: np.random.Generator) -> np.ndarray:
-    """``(N,)`` int64: the examples sorted by ``log L + width * u`` (equal keys in random order;
-    ``width = inf``: a plain shuffle). The key is quantised to 16 bits for an ``O(N)`` radix sort:
-    lengths within ``(span + width) / 65535`` in log length (0.02% for a 10,000x range) count as
-    equal. The log is taken once per length value where the range allows a table."""
-    perm = rng.permutation(lengths.size)
+def positions(lengths: np.ndarray, space: str) -> np.ndarray:
+    """``(N,)`` float32 ``h(L)`` in ``[0, 1]`` (NOTE [auto rule]): ``"log"``, log length scaled
+    to its range; ``"rank"``, the mid-rank share of examples shorter. Computed once per distinct
+    length (``O(N)`` with a dense length range)."""
+    values, counts = distinct_counts(lengths)
+    if space == "log":
+        h = np.log(values / values[0])
+    else:
+        h = np.cumsum(counts) - counts / 2.0
+        h -= h[0]
+    h = (h / h[-1] if h[-1] > 0 else h).astype(np.float32)
+    lo, hi = int(values[0]), int(values[-1])
+    if hi - lo <= 4 * lengths.size + 1_000_000:
+        table = np.zeros(hi - lo + 1, dtype=np.float32)
+        table[values - lo] = h
+        return table[lengths - lo]
+    return h[np.searchsorted(values, lengths)]
+
+
+def noisy_order(h: np.ndarray, width: float, rng: np.random.Generator) -> np.ndarray:
+    """``(N,)`` int64: the examples sorted by ``h + width * u`` (``h``: :func:`positions`;
+    equal keys in random order; ``width = inf``: a plain shuffle). The key is quantised to 16
+    bits for an ``O(N)`` radix sort: positions within ``(1 + width) / 65535`` count as equal."""
+    perm = rng.permutation(h.size)
     if math.isinf(width):
         return perm
-    lo, hi = int(lengths.min()), int(lengths.max())
-    span = math.log(hi / lo)
-    scale = 65535.0 / (span + width) if span + width > 0 else 0.0
-    if hi <= 4 * lengths.size + 1_000_000:  # a table over the length range
-        table = np.log(np.arange(lo, hi + 1, dtype=np.float64) / lo) * scale
-        logs = table.astype(np.float32)[lengths[perm] - lo]
-    else:
-        logs = (np.log(lengths[perm] / lo) * scale).astype(np.float32)
-    if width > 0:
-        logs += rng.random(lengths.size, dtype=np.float32) * np.float32(width * scale)
-    key = np.minimum(logs, 65535.0).astype(np.uint16)
-    return perm[np.argsort(key, kind="stable")]
+    scale = np.float32(65535.0 / (1.0 + width))
+    if width == 0:  # quantise before the random gather: 2 bytes an example, not 4
+        return perm[np.argsort((h * scale).astype(np.uint16)[perm], kind="stable")]
+    key = h[perm] + rng.random(h.size, dtype=np.float32) * np.float32(width)
+    return perm[np.argsort((key * scale).astype(np.uint16), kind="stable")]
 
 
 def optimal_cut_points(seq: np.ndarray, b: int) -> np.ndarray:
@@ -146,11 +163,11 @@ def cut_points(seq: np.ndarray, config: BatchingConfig) -> np.ndarray:
 
 
 def noisy_grouping(
-    lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int, width: float
+    lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int, space: str, width: float
 ) -> Grouping:
-    """One epoch of ``auto`` at noise ``width`` (NOTE [auto rule]); batches padded to their
-    maximum, one shape class (ranks share a step by similar pad length)."""
-    order = noisy_order(lengths, width, rng_for(seed, epoch, _NOISE))
+    """One epoch of ``auto`` at noise ``width`` in ``space`` (NOTE [auto rule]); batches padded
+    to their maximum, one shape class (ranks share a step by similar pad length)."""
+    order = noisy_order(positions(lengths, space), width, rng_for(seed, epoch, _NOISE))
     ends = cut_points(lengths[order], config)
     if ends.size == 0:
         raise DataError(
@@ -173,47 +190,59 @@ def noisy_grouping(
     )
 
 
-def probe_repeat(lengths: np.ndarray, config: BatchingConfig, width: float) -> float:
-    """Mean repeat-pair fraction over the 3 pairs of probe epochs 0-2 at ``width``, scaled to
-    ``N`` when the probe subsamples (NOTE [auto rule])."""
+def probe(
+    lengths: np.ndarray, config: BatchingConfig, space: str, width: float
+) -> tuple[float, float]:
+    """``(repeat, padded tokens)`` of probe epochs 0-2 at ``width`` in ``space``: the mean
+    repeat-pair fraction over their 3 pairs (scaled to ``N`` when the probe subsamples, NOTE
+    [auto rule]) and their mean padded tokens."""
     n = lengths.size
     scale = 1.0
     if n > _PROBE_MAX_N:
         lengths = lengths[np.linspace(0, n - 1, _PROBE_MAX_N).astype(np.int64)]
         scale = _PROBE_MAX_N / n
-    epochs = [noisy_grouping(lengths, config, _PROBE_SEED, e, width) for e in range(_PROBE_EPOCHS)]
+    epochs = [
+        noisy_grouping(lengths, config, _PROBE_SEED, e, space, width) for e in range(_PROBE_EPOCHS)
+    ]
     batches = [[g.flat[a:z] for a, z in zip(g.begin, g.end, strict=True)] for g in epochs]
     figures = [
         repeat_pair_fraction_batches(batches[a], batches[z])
         for a in range(_PROBE_EPOCHS)
         for z in range(a + 1, _PROBE_EPOCHS)
     ]
-    return scale * float(np.mean(figures))
+    padded = [float(np.dot(g.end - g.begin, g.pad_lengths)) for g in epochs]
+    return scale * float(np.mean(figures)), float(np.mean(padded))
 
 
-def choose_width(lengths: np.ndarray, config: BatchingConfig) -> tuple[float, float]:
-    """``(width, probed repeat)`` of NOTE [auto rule]: bisection over the grid (the repeat falls
-    as the width grows); ``(inf, probe of a plain shuffle)`` when no width meets the target."""
+Choice = tuple[str, float, float]  # (space, width, probed repeat)
+
+
+def choose_width(lengths: np.ndarray, config: BatchingConfig) -> Choice:
+    """``(space, width, probed repeat)`` of NOTE [auto rule]: in each space, bisection over the
+    grid (the repeat falls as the width grows); of the spaces that meet the target, the one whose
+    probe padded less; ``("log", inf, ...)``, a plain shuffle, when none does."""
     target = _AIM * (1.0 - float(config.resolved_randomness))
-    span = float(np.log(lengths.max() / lengths.min()))
-    if span == 0.0 or target >= _AIM:  # one length, or randomness 0: sorted, ties shuffled
-        return 0.0, probe_repeat(lengths, config, 0.0)
-    grid = [span * g for g in _GRID]
-    lo, hi = 0, len(grid)  # answer in [lo, hi]; hi = len(grid) means "none"
-    found: dict[int, float] = {}
-    while lo < hi:
-        mid = (lo + hi) // 2
-        found[mid] = probe_repeat(lengths, config, grid[mid])
-        if found[mid] <= target:
-            hi = mid
-        else:
-            lo = mid + 1
-    if lo == len(grid):
-        return math.inf, probe_repeat(lengths, config, math.inf)
-    return grid[lo], found[lo]
+    if lengths.max() == lengths.min() or target >= _AIM:  # one length, or randomness 0
+        return "log", 0.0, probe(lengths, config, "log", 0.0)[0]
+    best: tuple[float, Choice] | None = None  # (padded tokens, choice)
+    for space in ("log", "rank") if lengths.size <= _PROBE_MAX_N else ("log",):
+        lo, hi = 0, len(_GRID)  # answer in [lo, hi]; hi = len(_GRID) means "none"
+        found: dict[int, tuple[float, float]] = {}
+        while lo < hi:
+            mid = (lo + hi) // 2
+            found[mid] = probe(lengths, config, space, _GRID[mid])
+            if found[mid][0] <= target:
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo < len(_GRID) and (best is None or found[lo][1] < best[0]):
+            best = (found[lo][1], (space, _GRID[lo], found[lo][0]))
+    if best is None:
+        return "log", math.inf, probe(lengths, config, "log", math.inf)[0]
+    return best[1]
 
 
-def cached_width(lengths: np.ndarray, config: BatchingConfig) -> tuple[float, float]:
+def cached_width(lengths: np.ndarray, config: BatchingConfig) -> Choice:
     """:func:`choose_width`, remembered for the last 8 (lengths, config): replanning an epoch
     is then ``O(N)`` plus its cuts. Thread-safe (the lookup and the insert hold a lock)."""
     lengths = np.ascontiguousarray(lengths)
@@ -233,8 +262,10 @@ def cached_width(lengths: np.ndarray, config: BatchingConfig) -> tuple[float, fl
 
 def auto(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
     """The ``auto`` strategy: NOTE [auto rule]."""
-    width, probed = cached_width(lengths, config)
-    g = noisy_grouping(lengths, config, seed, epoch, width)
+    space, width, probed = cached_width(lengths, config)
+    g = noisy_grouping(lengths, config, seed, epoch, space, width)
     g.expected_repeat = probed
-    g.notes.update(noise_width=width, randomness=float(config.resolved_randomness))
+    g.notes.update(
+        noise_space=space, noise_width=width, randomness=float(config.resolved_randomness)
+    )
     return g
