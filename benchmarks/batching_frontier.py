@@ -68,15 +68,16 @@ def fmt(p: Point) -> str:
 
 def report(name: str, lengths: np.ndarray) -> tuple[int, int, list[str]]:
     print(f"\n## {name}: lengths {lengths.min()}..{lengths.max()}")
-    print("seqbucket auto, randomness -> noise width: padding / max repeat over gaps 1-10")
+    print("seqbucket auto, randomness -> noise space, width: padding / max repeat over gaps 1-10")
     ours = []
     for r in KNOB:
         config = BatchingConfig(randomness=r)
-        width = plan(lengths, config).stats["total"]["noise_width"]
+        total = plan(lengths, config).stats["total"]
         point = measure_config(lengths, config)
         ours.append(point)
         star = "  (default)" if r == DEFAULT_RANDOMNESS else ""
-        print(f"  randomness {r:4.2f}  w={width:6.3f}  {fmt(point)}{star}")
+        where = f"{total['noise_space']:4s} w={total['noise_width']:6.3f}"
+        print(f"  randomness {r:4.2f}  {where}  {fmt(point)}{star}")
     won, live, missed = 0, 0, []
     print(f"{'peer':52s} {'padding / repeat':>36s}   best seqbucket point")
     for peer, is_live, p in peer_points(lengths):
