@@ -28,9 +28,9 @@ batches of exactly ``batch_size``.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import threading
+import zlib
 from collections import OrderedDict
 
 import numpy as np
@@ -227,7 +227,9 @@ def choose_width(lengths: np.ndarray, config: BatchingConfig) -> Choice:
     best: tuple[float, Choice] | None = None  # (padded tokens, choice)
     for space in ("log", "rank") if lengths.size <= _PROBE_MAX_N else ("log",):
         lo, hi = 0, len(_GRID)  # answer in [lo, hi]; hi = len(_GRID) means "none"
-        found: dict[int, tuple[float, float]] = {}
+        found = {0: probe(lengths, config, space, 0.0)}  # no noise often suffices on big data
+        if found[0][0] <= target:
+            hi = 0
         while lo < hi:
             mid = (lo + hi) // 2
             found[mid] = probe(lengths, config, space, _GRID[mid])
@@ -246,7 +248,8 @@ def cached_width(lengths: np.ndarray, config: BatchingConfig) -> Choice:
     """:func:`choose_width`, remembered for the last 8 (lengths, config): replanning an epoch
     is then ``O(N)`` plus its cuts. Thread-safe (the lookup and the insert hold a lock)."""
     lengths = np.ascontiguousarray(lengths)
-    digest = hashlib.blake2b(lengths.view(np.uint8), digest_size=16).hexdigest()
+    raw = lengths.view(np.uint8)
+    digest = (zlib.crc32(raw), zlib.adler32(raw))  # 64 bits, ~10x faster than a blake2b
     key = (digest, lengths.size, lengths.dtype.str, config)
     with _CACHE_LOCK:
         if key in _CACHE:
