@@ -29,7 +29,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy src
 
+# The frontier runs the peers' own samplers (transformers, lhotse): the `peers` extra, installed
+# on the same pip line as the torch pin.
 bench: $(STAMP)
+	$(PY) -m pip install --quiet $(FIND_LINKS) -e '.[dev,plot,text,tensorboard,peers]' $(TORCH)
 	$(PY) benchmarks/batching_frontier.py
 	$(PY) benchmarks/encoder_speed.py
 

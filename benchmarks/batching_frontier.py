@@ -1,17 +1,18 @@
-"""Padding against randomness: seqbucket's knob against the peers, on shipped and unseen lengths.
+"""Padding against randomness: seqbucket's knob against the peers' own samplers.
 
-Run: ``.venv/bin/python benchmarks/batching_frontier.py`` (about 15 s on 2 shared cores).
-``--quick`` skips the 10-million-length timing.
+Run: ``.venv/bin/python benchmarks/batching_frontier.py`` (``make bench`` installs the ``peers``
+extra first); ``--quick`` skips the 10-million-length timing. A few minutes on 2 shared cores.
 
-For every peer point (padding p at repeat-pair fraction r), some setting of the randomness knob
-must give repeat <= r and padding <= p with a mean batch size >= 32. Peer points come from two
-sources: the figures of MEASURED.md section 4 (copied below, with their source), and our own
-re-implementations of the peers (``seqbucket.bench.peers``) measured here the same way as our
-plans: padding = padded / real tokens - 1 over an epoch; repeat = repeat-pair fraction between
-epoch e and e+1 (seed fixed), averaged over 4 consecutive pairs. "skip" is the same between e and
-e+2, printed because seqbucket decorrelates consecutive epochs by construction: its e-vs-e+1 figure
-is lower than independent shuffles would give, and skip shows what two epochs apart look like.
-A seqbucket point only counts against a peer when its mean batch size B is at least 32.
+Every point is measured the same way (``seqbucket.bench.frontier``): padding = padded / real
+tokens - 1, averaged over a run of 11 epochs; repeat = the maximum over gaps 1..10 of the
+repeat-pair fraction between epoch 0 and epoch g (seed fixed); B = mean batch size. Peers run
+live: Hugging Face ``LengthGroupedSampler`` and Lhotse ``DynamicBucketingSampler`` (10 buckets,
+max_cuts 32), batch size 32. A peer that is not installed is skipped with one line and its
+re-implementation (``seqbucket.bench.peers``) is measured instead, marked "re-impl"; TF's
+quantile bucketing is always a re-implementation (TensorFlow is not installed).
+
+For every live peer point (padding p, repeat r), the benchmark looks for a knob value with
+padding <= p, repeat <= 1.10 r (one measurement's noise) and a mean batch >= the peer's.
 """
 
 from __future__ import annotations
@@ -21,51 +22,23 @@ import time
 
 import numpy as np
 
-from seqbucket.batching import BatchingConfig, plan
+from seqbucket.batching import DEFAULT_RANDOMNESS, BatchingConfig, plan
+from seqbucket.batching.pairs import repeat_pair_fraction
+from seqbucket.bench import live_peers
 from seqbucket.bench.frontier import Point, dominates, measure_config, measure_peer
-from seqbucket.bench.peers import PEERS
+from seqbucket.bench.peers import FALLBACKS, tf_quantile_batches
 from seqbucket.data import load_dataset
 
 BATCH = 32
-
-# Source: shared/guide/MEASURED.md, section 4 "Padding overhead of existing samplers on the shipped
-# data" (batch size 32, all examples of each set): (padding overhead, repeat-pair fraction).
-PUBLISHED = {
-    "japanese-vowels": {
-        "random": (0.548, 0.046),
-        "megabatch (HF)": (0.115, 0.189),
-        "Lhotse dynamic, 10 buckets": (0.035, 0.452),
-        "4 quantile buckets (TF)": (0.132, 0.200),
-        "fully sorted": (0.038, 1.0),
-    },
-    "plaid": {
-        "random": (1.144, 0.027),
-        "megabatch (HF)": (0.272, 0.116),
-        "Lhotse dynamic, 10 buckets": (0.109, 0.237),
-        "4 quantile buckets (TF)": (0.535, 0.091),
-        "fully sorted": (0.046, 1.0),
-    },
-}
-
-# The knob, swept finely near 1 (where one step changes K the most) and coarsely below 0.8.
-KNOB = tuple(
-    np.round(
-        np.concatenate(
-            [
-                [1.0, 0.999, 0.998, 0.996, 0.994, 0.992],
-                np.arange(0.99, 0.8, -0.01),
-                np.arange(0.8, -0.01, -0.05),
-            ]
-        ),
-        3,
-    )
-)
+KNOB = (0.0, 0.5, 0.7, 0.8, 0.84, 0.86, 0.88, 0.89, 0.9, 0.92, 0.94, 0.96, 0.98, 1.0)
 
 
-def unseen_distributions() -> dict[str, np.ndarray]:
-    """Length distributions the defaults were not tuned on (fixed seeds)."""
+def distributions() -> dict[str, np.ndarray]:
+    """The shipped data sets, and four length distributions the defaults were not tuned on."""
     rng = np.random.default_rng(2024)
     return {
+        "japanese-vowels (640)": np.asarray(load_dataset("japanese-vowels", split="all").lengths),
+        "plaid (1074)": np.asarray(load_dataset("plaid", split="all").lengths),
         "text, lognormal (5000)": np.clip(rng.lognormal(3.4, 0.75, 5000).astype(int), 1, 512),
         "text, zipf tail (5000)": np.clip(rng.zipf(1.6, 5000) + 4, 1, 1024),
         "gestures 29..361 (2000)": rng.integers(29, 362, 2000),
@@ -75,76 +48,73 @@ def unseen_distributions() -> dict[str, np.ndarray]:
     }
 
 
-def knob_points(lengths: np.ndarray) -> list[tuple[float, tuple[int, str, float], Point]]:
-    """The frontier: one measured point per distinct (boundaries, cut, noise width) the knob
-    reaches."""
-    out, seen = [], set()
+def peer_points(lengths: np.ndarray) -> list[tuple[str, bool, Point]]:
+    """``(name, live, point)`` of each peer on ``lengths``."""
+    status = live_peers.available()
+    rows = []
+    for name, key in live_peers.LIVE_PEER_MODULE.items():
+        if status[key] is None:
+            rows.append((name, True, measure_peer(lengths, live_peers.LIVE_PEERS[name], BATCH)))
+        else:
+            rows.append((f"{name} re-impl", False, measure_peer(lengths, FALLBACKS[key], BATCH)))
+    tf = measure_peer(lengths, tf_quantile_batches, BATCH)
+    rows.append(("TF 4 quantile buckets re-impl", False, tf))
+    return rows
+
+
+def fmt(p: Point) -> str:
+    return f"{p.padding:6.1%} / {p.repeat:5.3f} (mean {p.repeat_mean:5.3f})  B={p.mean_batch:5.1f}"
+
+
+def report(name: str, lengths: np.ndarray) -> tuple[int, int, list[str]]:
+    print(f"\n## {name}: lengths {lengths.min()}..{lengths.max()}")
+    print("seqbucket auto, randomness -> noise space, width: padding / max repeat over gaps 1-10")
+    ours = []
     for r in KNOB:
-        p0 = plan(lengths, BatchingConfig(randomness=r))
-        t = p0.stats["total"]
-        key = (p0.boundaries, str(t["batch_cut"]), round(float(t["noise_width"]), 6))
-        if key in seen:
-            continue
-        seen.add(key)
-        shown = (int(t["num_buckets"]), key[1], key[2])
-        out.append((r, shown, measure_config(lengths, BatchingConfig(randomness=r))))
-    return out
-
-
-def fmt(p: tuple[float, float] | Point) -> str:
-    pad, rep = (p.padding, p.repeat) if isinstance(p, Point) else p
-    return f"{pad:6.1%} / {rep:5.3f}"
-
-
-def report(name: str, lengths: np.ndarray, published: dict | None) -> list[bool]:
-    print(f"\n## {name}: {lengths.size} lengths, {lengths.min()}..{lengths.max()}")
-    ours = knob_points(lengths)
-    print(
-        "seqbucket knob (randomness -> K buckets, cut): padding / repeat (epoch e vs e+1),"
-        " B = mean batch size,\n  skip = repeat-pair fraction of epoch e vs e+2 (the decorrelated"
-        " shuffle parts batch-mates next epoch\n  by construction, so e vs e+1 can read lower than"
-        " independent shuffles; skip shows it is not a one-epoch trick)"
-    )
-    for r, (k, how, width), p in ours:
-        where = f"  randomness {r:5.3f} K={k:<4d} {how:5s} {fmt(p)}"
-        if how == "noisy":
-            where = f"  randomness {r:5.3f} w={width:<6.1f}{how:5s} {fmt(p)}"
-        print(f"{where}  B={p.mean_batch:5.1f}  skip {p.repeat_skip:5.3f}")
-    default = measure_config(lengths, BatchingConfig())
-    print(f"  default (randomness {BatchingConfig().randomness}): {fmt(default)}")
-    points = [p for _, _, p in ours]
-    # Fair comparison (the issue's rule): only our points with a mean batch size >= 32 count.
-    min_batch = float(BATCH)
-    verdicts = []
-    print(f"{'peer':28s} {'source':9s} {'padding / repeat':>17s}  {'B':>5s}   best seqbucket point")
-    for peer, sampler in PEERS.items():
-        rows = []
-        if published is not None:
-            rows.append(("MEASURED", published[peer], None))
-        mine = measure_peer(lengths, sampler, BATCH)
-        rows.append(("re-impl", (mine.padding, mine.repeat), mine.mean_batch))
-        for source, (pad, rep), b in rows:
-            best = dominates(points, pad, rep, min_batch=min_batch)
-            verdicts.append(best is not None)
-            b_txt = f"{b:5.1f}" if b is not None else "     "
-            won = f"{fmt(best)}  PASS" if best else "none    FAIL"
-            print(f"{peer:28s} {source:9s} {fmt((pad, rep)):>17s}  {b_txt}   {won}")
-    return verdicts
+        config = BatchingConfig(randomness=r)
+        total = plan(lengths, config).stats["total"]
+        point = measure_config(lengths, config)
+        ours.append(point)
+        star = "  (default)" if r == DEFAULT_RANDOMNESS else ""
+        where = f"{total['noise_space']:4s} w={total['noise_width']:6.3f}"
+        print(f"  randomness {r:4.2f}  {where}  {fmt(point)}{star}")
+    won, live, missed = 0, 0, []
+    print(f"{'peer':52s} {'padding / repeat':>36s}   best seqbucket point")
+    for peer, is_live, p in peer_points(lengths):
+        best = dominates(ours, p)
+        verdict = f"{fmt(best)}  dominated" if best else "none: NOT dominated"
+        if not is_live:
+            verdict += " (re-impl: not counted)"
+        else:
+            live += 1
+            won += best is not None
+            if best is None:
+                missed.append(f"{name}: {peer} {fmt(p)}")
+        print(f"{peer:52s} {fmt(p):>36s}   {verdict}")
+    return won, live, missed
 
 
 def planning_speed() -> None:
     lengths = np.random.default_rng(1).lognormal(4, 1, 10_000_000).astype(np.int64) + 1
     config = BatchingConfig()
-    times = []
+    times, plans = [], []
     for epoch in range(3):
         t = time.perf_counter()
-        p = plan(lengths, config, epoch=epoch)
+        plans.append(plan(lengths, config, epoch=epoch))
         times.append(time.perf_counter() - t)
-    k = p.stats["total"]["num_buckets"]
+    t = time.perf_counter()
+    np.sort(lengths)  # the machine's pace: one numpy sort of the same 10M int64
+    pace = time.perf_counter() - t
+    total = plans[0].stats["total"]
     print(
-        f"\n## planning speed: 10,000,000 lognormal lengths, auto (K={k}),"
-        f" {len(p.batches)} batches: first call {times[0]:.2f} s,"
-        f" replanning an epoch {min(times[1:]):.2f} s (best of 2)"
+        f"\n## planning speed: 10,000,000 lognormal lengths, auto (w={total['noise_width']:.3f}),"
+        f" {len(plans[0].batches)} batches: first call {times[0]:.2f} s, replanning an epoch"
+        f" {min(times[1:]):.2f} s (best of 2); np.sort of the same lengths {pace:.2f} s here"
+    )
+    print(
+        f"padding {total['padding_overhead']:.2%}, repeat epoch 0 vs 1"
+        f" {repeat_pair_fraction(plans[0], plans[1]):.4f} (probe figure"
+        f" {total['expected_repeat']:.4f})"
     )
 
 
@@ -152,21 +122,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 10M planning-speed run")
     args = parser.parse_args()
-    verdicts = []
-    for name in ("japanese-vowels", "plaid"):
-        lengths = np.asarray(load_dataset(name, split="all").lengths)
-        verdicts += report(name, lengths, PUBLISHED[name])
-        if name == "plaid":
+    for key, why in live_peers.available().items():
+        if why is not None:
+            print(f"skipping live peer {key}: {why}")
+    won = live = 0
+    missed: list[str] = []
+    for name, lengths in distributions().items():
+        w, n, m = report(name, lengths)
+        won, live, missed = won + w, live + n, missed + m
+        if name.startswith("plaid"):
             d = measure_config(lengths, BatchingConfig())
             ok = d.padding <= 0.136 and d.repeat <= 0.116 and d.mean_batch >= BATCH
             print(
-                f"default on PLAID: target padding <= 13.6% at repeat <= 0.116, B >= 32:"
-                f" {fmt(d)}  B={d.mean_batch:5.1f} "
-                f"{'PASS' if ok else 'FAIL'}"
+                f"PLAID target (default knob: padding <= 13.6% at max repeat <= 0.116, B >= 32):"
+                f" {fmt(d)}  {'PASS' if ok else 'FAIL'}"
             )
-    for name, lengths in unseen_distributions().items():
-        verdicts += report(name, lengths, None)
-    print(f"\nfrontier dominance: {sum(verdicts)} of {len(verdicts)} peer points dominated")
+    print(f"\nfrontier: {won} of {live} live peer points dominated")
+    for line in missed:
+        print(f"  not dominated: {line}")
     if not args.quick:
         planning_speed()
 

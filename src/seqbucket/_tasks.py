@@ -1,4 +1,5 @@
-"""The one definition of the tasks, of the ignore index and of the over-length policies.
+"""The one definition of the tasks, of the ignore index, of the over-length policies and of the
+model kinds.
 
 Every package (data, batching, models, train) names these; they are defined here once so that a
 new task or policy is added in one place.
@@ -14,3 +15,6 @@ IGNORE_INDEX = -100  # the default of torch.nn.functional.cross_entropy
 # What happens to a sequence longer than a limit: stop with an error naming how many, leave it
 # out, or cut it to the limit.
 OVERLONG_POLICIES = ("error", "drop", "truncate")
+# The recurrent cells, and the model kinds: a shared cell, or the unshared per-step baseline.
+CELL_KINDS = ("rnn", "gru", "lstm")
+MODEL_KINDS = (*CELL_KINDS, "unshared")

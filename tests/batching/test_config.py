@@ -28,7 +28,7 @@ def test_parse_specs():
         ("auto", {"batch_size": 0}, r"batch size must be at least 1, got 0"),
         ("sorted", {}, r"expected a strategy among .* got 'sorted'"),
         ("auto", {"randomness": 1.5}, r"randomness must lie in \[0, 1\], got 1.5"),
-        ("random", {"max_tokens": 100}, r"max_tokens needs a bucketed strategy"),
+        ("random", {"max_tokens": 100}, r"max_tokens applies to strategy auto or buckets"),
         ("auto", {"colour": 1}, r"unknown batching settings \['colour'\]"),
     ],
 )
@@ -36,6 +36,28 @@ def test_bad_settings(spec, overrides, match):
     with pytest.raises(ConfigError, match=match) as info:
         parse_batching(spec, **overrides)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "setting"),
+    [
+        ("pad-all", {"pad_to": "boundary"}),
+        ("random", {"pad_to": "boundary"}),
+        ("per-length", {"pad_to": "boundary"}),
+        ("random", {"randomness": 0.5}),
+        ("buckets", {"randomness": 0.9, "boundaries": (5, 9)}),
+        ("per-sample", {"drop_last": True}),
+        ("auto", {"maxlen": 40}),
+        ("auto", {"overlong": "drop"}),
+        ("random", {"multiple_of": 8}),
+        ("per-sample", {"max_tokens": 100}),
+    ],
+)
+def test_a_setting_the_strategy_never_reads_is_refused_by_the_config(strategy, setting):
+    # The rule lives in BatchingConfig itself, not only in a parser: the dataclass refuses it.
+    with pytest.raises(ConfigError, match=f"{next(iter(setting))} applies to strategy") as info:
+        BatchingConfig(strategy=strategy, **setting)
+    assert "\n" not in str(info.value) and repr(strategy) in str(info.value)
 
 
 def test_bad_lengths_name_the_index():

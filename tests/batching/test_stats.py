@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from seqbucket.batching import BatchingConfig, plan, repeat_pair_fraction
-from seqbucket.batching.stats import repeat_pair_fraction_batches
+from seqbucket.batching.pairs import repeat_pair_fraction_batches
 
 
 def pairs(batches):

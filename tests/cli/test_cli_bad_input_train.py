@@ -37,6 +37,15 @@ def test_wrong_task_for_the_data(data, tmp_path, cli, one_line_error, tiny):
     one_line_error(proc, "'tag'", "'classify'")
 
 
+def test_randomness_with_a_strategy_that_never_reads_it(data, tmp_path, cli, one_line_error):
+    # The knob is auto's; BatchingConfig refuses it elsewhere, so the CLI exits 2 in one line.
+    args = ("--batching", "random", "--randomness", "0.5", "--out", str(tmp_path / "r"))
+    proc = cli("train", data["train"], *args)
+    one_line_error(proc, "randomness applies to strategy auto only", "'random'")
+    proc = cli("train", data["train"], "--randomness", "1.5", "--out", str(tmp_path / "r"))
+    one_line_error(proc, "randomness must lie in [0, 1], got 1.5")
+
+
 def test_test_labels_unseen_in_training(data, tmp_path, cli, one_line_error, ts_subset, tiny):
     train = tmp_path / "no9.ts"
     ts_subset(train, "TRAIN", 5, keep=lambda label: label.strip() != "9")

@@ -20,7 +20,7 @@ def test_plan_prints_the_report_and_plots(tmp_path, cli):
     assert out.returncode == 0, out.stderr
     text = out.stdout
     assert "strategy auto" in text and "total" in text and "plane: padding" in text
-    assert "measured repeat-pair fraction vs epoch 1" in text
+    assert "measured repeat-pair fraction of epoch 0 vs the 10 epochs after it: mean" in text
     assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -28,7 +28,7 @@ def test_bad_plan_options_exit_2_with_one_line(tmp_path, args, message, cli):
         (["--strategy", "random", "--randomness", "0.5"], "randomness applies to strategy auto"),
         (["--strategy", "buckets:10,20,30", "--boundaries", "9"], "boundaries given twice"),
         (["--strategy", "auto", "--maxlen", "40"], "maxlen applies to strategy pad-all only"),
-        (["--strategy", "random", "--num-buckets", "3"], "num_buckets applies to strategy auto"),
+        (["--strategy", "pad-all", "--pad-to", "boundary"], "pad_to applies to strategy buckets"),
     ],
 )
 def test_options_the_strategy_never_reads_are_refused(args, message, cli):

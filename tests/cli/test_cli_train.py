@@ -22,6 +22,7 @@ def test_train_writes_the_run_and_prints_test_accuracy(trained):
     config = (run / "config.toml").read_text()
     # The fully resolved config: defaults < file < flags.
     assert "hidden_size = 8" in config and "lr = 0.01" in config and 'strategy = "auto"' in config
+    assert "randomness = 0.89" in config  # auto's knob is saved with the run, default or not
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert [r["epoch"] for r in records] == [1, 2]  # 1-based, as the console prints them
     for key in (
@@ -160,8 +161,11 @@ def test_text_reader_options_and_regression_csv(tmp_path, cli, tiny):
 
 def test_config_file_names_the_data_and_no_validation_split(data, tmp_path, cli):
     settings = tmp_path / "cfg.toml"
-    settings.write_text(f'[data]\ndata = "{data["train"]}"\nval_fraction = 0.0\n')
+    settings.write_text(
+        f'[data]\ndata = "{data["train"]}"\nval_fraction = 0.0\n[batching]\nrandomness = 0.7\n'
+    )
     proc = cli("train", "--config", str(settings), "--epochs", "1", "--out", str(tmp_path / "r"))
     assert proc.returncode == 0, proc.stderr
+    assert "randomness = 0.7" in (tmp_path / "r" / "config.toml").read_text()
     assert "no validation split" in proc.stdout and "best validation" not in proc.stdout
     assert "trained 1 epoch (" in proc.stdout

@@ -7,81 +7,102 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqbucket._tasks import OVERLONG_POLICIES
 from seqbucket.errors import ConfigError, DataError
 
 STRATEGIES = ("per-sample", "per-length", "pad-all", "random", "buckets", "auto")
 PAD_TO = ("boundary", "batch-max")
-OVERLONG = ("error", "drop", "truncate")
-BATCH_CUTS = ("auto", "carry", "even", "noisy")
+# auto's knob when none is given: the least padding whose batch-mates meet again at most
+# (1 - this) of the time (docs/batching.md, "Choosing the default").
+DEFAULT_RANDOMNESS = 0.89
 
 
 @dataclass(frozen=True)
 class BatchingConfig:
-    """How lengths become batches. See ``seqbucket.batching.strategies`` for each strategy."""
+    """How lengths become batches. See ``seqbucket.batching.strategies`` for each strategy.
+
+    A setting the chosen strategy never reads is refused (``READ_BY``), so that no flag is
+    silently ignored."""
 
     # Which way of batching; every name here is one entry of the strategy registry.
     strategy: str = "auto"
-    # Examples per batch (the bucketed strategies' default when max_tokens is None). 32: the
-    # figure every peer measurement in the docs uses.
+    # Examples per batch (the mean, for auto; a cap-free default when max_tokens is None). 32:
+    # the figure every peer measurement in the docs uses. per-sample always uses 1.
     batch_size: int = 32
     # "buckets": inclusive upper edges, strictly increasing (bucket k holds b[k-1] < L <= b[k]).
     boundaries: tuple[int, ...] | None = None
-    # "boundary": one shape per bucket (fewest compiled graphs); "batch-max": pad each batch only
-    # to its longest member (least padding, one shape per distinct batch maximum).
+    # "buckets": "boundary" pads to the bucket's edge (one shape per bucket, fewest compiled
+    # graphs); "batch-max" pads each batch only to its longest member (least padding).
     pad_to: str = "batch-max"
     # Per-bucket batch sizes for "buckets" (one per boundary); overrides batch_size/max_tokens.
     bucket_batch_sizes: tuple[int, ...] | None = None
-    # Sequences longer than the last boundary (or maxlen): "error" names how many, "drop" leaves
-    # them out, "truncate" puts them in the last bucket and collate cuts them to its length.
+    # "buckets"/"pad-all": sequences longer than the last boundary (or maxlen): "error" names
+    # how many, "drop" leaves them out, "truncate" puts them in the last bucket and collate cuts
+    # them to its length.
     overlong: str = "error"
-    # Token budget B*T per batch: each bucket's batch size becomes max_tokens // its pad length,
-    # so short sequences travel in big batches and memory stays bounded. None: batch_size.
+    # Token budget B*T per batch: short sequences travel in big batches and memory stays
+    # bounded. None: batch_size.
     max_tokens: int | None = None
-    # Round budget batch sizes down to a multiple of this (tensor cores like multiples of 8).
+    # With max_tokens: round budget batch sizes down to a multiple of this (tensor cores like 8).
     multiple_of: int = 1
-    # "auto": the number of buckets. None lets the randomness knob pick it.
-    num_buckets: int | None = None
-    # The knob, in [0, 1]: "auto" takes the least padding whose predicted repeat-pair fraction
-    # between consecutive epochs (knob.choose) is <= 1 - randomness. 0.9
-    # (default): about 10% of batch-mate pairs meet again next epoch; 1.0: only plans predicted
-    # to repeat no pair (one bucket, or one plus a tail of the longest); 0.0: no randomness
-    # constraint (the least padding, up to max_buckets buckets).
-    randomness: float = 0.9
+    # "auto"'s knob in [0, 1]: the least padding whose measured repeat-pair fraction (batch-mates
+    # of one epoch batched together again in another) is at most 1 - randomness. 1.0: a plain
+    # shuffle; 0.0: sorted by length, ties shuffled. None: DEFAULT_RANDOMNESS.
+    randomness: float | None = None
     # "pad-all": pad to this length instead of the longest sequence (None: the longest).
     maxlen: int | None = None
     # Drop the final smaller batch instead of yielding it (dropped examples are counted).
     drop_last: bool = False
-    # Largest number of buckets "auto" considers: more buckets pad less but mean more shapes
-    # (compiled graphs) and a slower choice; past ~256 the padding curve is flat.
-    max_buckets: int = 256
-    # How buckets become batches (cutting.py): "carry" keeps every batch at its bucket's size
-    # (leftovers ride up into the next bucket); "even" never straddles buckets and splits each
-    # into near-equal batches (sizes vary, mean >= batch_size, as Lhotse's do); "auto" lets the
-    # knob take whichever pads less at its randomness target (carry for "buckets" and whenever
-    # num_buckets is fixed); "noisy": sort by length plus uniform noise whose width the knob
-    # sets, cut consecutive batches (engine.noisy_sorted). "auto" weighs it too; where it does
-    # not apply (knob.choose: budget, pad_to="boundary", drop_last, num_buckets, N > 1M) or for
-    # "buckets", "noisy" falls back to what "auto" would pick among the bucket cuts.
-    batch_cut: str = "auto"
 
     def __post_init__(self) -> None:
         validate(self)
+
+    @property
+    def resolved_randomness(self) -> float:
+        """``randomness``, or ``DEFAULT_RANDOMNESS`` when unset."""
+        return DEFAULT_RANDOMNESS if self.randomness is None else float(self.randomness)
 
     def replace(self, **changes: object) -> BatchingConfig:
         """A copy with ``changes`` applied (and validated)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
 
+_BUCKETED = ("auto", "buckets", "per-length", "pad-all")
+# field -> the strategies that read it; any other strategy refuses a non-default value.
+READ_BY: dict[str, tuple[str, ...]] = {
+    "boundaries": ("buckets",),
+    "pad_to": ("buckets",),
+    "bucket_batch_sizes": ("buckets",),
+    "overlong": ("buckets", "pad-all"),
+    "max_tokens": _BUCKETED,
+    "multiple_of": _BUCKETED,
+    "randomness": ("auto",),
+    "maxlen": ("pad-all",),
+    "drop_last": ("auto", "buckets", "per-length", "pad-all", "random"),
+}
+
+
 def validate(c: BatchingConfig) -> None:
     """Raise ``ConfigError`` (one line: expected, got) for any inconsistent setting."""
     if c.strategy not in STRATEGIES:
         raise ConfigError(f"strategy must be one of {', '.join(STRATEGIES)}; got {c.strategy!r}")
+    # A setting the strategy never reads is a mistake to report, not to ignore silently.
+    for f in dataclasses.fields(c):
+        users = READ_BY.get(f.name)
+        value = getattr(c, f.name)
+        if users is not None and c.strategy not in users and value != f.default:
+            raise ConfigError(
+                f"{f.name} applies to strategy {' or '.join(users)} only, got {f.name}={value!r}"
+                f" with strategy {c.strategy!r}"
+            )
     if int(c.batch_size) < 1:
         raise ConfigError(f"batch size must be at least 1, got {c.batch_size}")
     if c.pad_to not in PAD_TO:
         raise ConfigError(f"pad_to must be 'boundary' or 'batch-max', got {c.pad_to!r}")
-    if c.overlong not in OVERLONG:
-        raise ConfigError(f"overlong must be one of {', '.join(OVERLONG)}; got {c.overlong!r}")
+    if c.overlong not in OVERLONG_POLICIES:
+        raise ConfigError(
+            f"overlong must be one of {', '.join(OVERLONG_POLICIES)}; got {c.overlong!r}"
+        )
     if c.boundaries is not None:
         b = list(c.boundaries)
         if not b:
@@ -95,17 +116,6 @@ def validate(c: BatchingConfig) -> None:
                     f"boundaries must be strictly increasing, got {kind} {b[i - 1]},{b[i]}"
                     f" at positions {i - 1},{i} of {','.join(map(str, b))}"
                 )
-    # A setting the strategy never reads is a mistake to report, not to ignore silently.
-    for field, value, users in (
-        ("boundaries", c.boundaries, ("buckets",)),
-        ("num_buckets", c.num_buckets, ("auto",)),
-        ("maxlen", c.maxlen, ("pad-all",)),
-    ):
-        if value is not None and c.strategy not in users:
-            raise ConfigError(
-                f"{field} applies to strategy {' or '.join(users)} only, got {field}={value!r}"
-                f" with strategy {c.strategy!r}"
-            )
     if c.strategy == "buckets" and c.boundaries is None:
         raise ConfigError("strategy 'buckets' needs boundaries such as buckets:5,20,50,100")
     if c.bucket_batch_sizes is not None:
@@ -119,20 +129,11 @@ def validate(c: BatchingConfig) -> None:
             raise ConfigError(f"bucket batch sizes must be >= 1, got {c.bucket_batch_sizes}")
     if c.max_tokens is not None and c.max_tokens < 1:
         raise ConfigError(f"max_tokens must be a positive token count, got {c.max_tokens}")
-    if c.max_tokens is not None and c.strategy in ("random", "per-sample"):
-        raise ConfigError(
-            f"max_tokens needs a bucketed strategy (auto, buckets, per-length, pad-all),"
-            f" got strategy {c.strategy!r}"
-        )
-    if c.batch_cut not in BATCH_CUTS:
-        raise ConfigError(f"batch_cut must be one of {', '.join(BATCH_CUTS)}; got {c.batch_cut!r}")
     if c.multiple_of < 1:
         raise ConfigError(f"multiple_of must be at least 1, got {c.multiple_of}")
-    if c.num_buckets is not None and c.num_buckets < 1:
-        raise ConfigError(f"number of buckets must be at least 1, got {c.num_buckets}")
-    if c.max_buckets < 1:
-        raise ConfigError(f"max_buckets must be at least 1, got {c.max_buckets}")
-    if not 0.0 <= float(c.randomness) <= 1.0:
+    if c.multiple_of != 1 and c.max_tokens is None:
+        raise ConfigError("multiple_of rounds token-budget sizes: set max_tokens too, got none")
+    if c.randomness is not None and not 0.0 <= float(c.randomness) <= 1.0:
         raise ConfigError(f"randomness must lie in [0, 1], got {c.randomness}")
     if c.maxlen is not None and c.maxlen < 1:
         raise ConfigError(f"maxlen must be a positive length, got {c.maxlen}")
@@ -184,11 +185,6 @@ def parse_batching(spec: str, **overrides: object) -> BatchingConfig:
     if name == "buckets" and arg and "boundaries" in given:
         raise ConfigError(
             f"boundaries given twice: in {spec!r} and as boundaries={given['boundaries']!r}"
-        )
-    if "randomness" in given and name != "auto":
-        raise ConfigError(
-            f"randomness applies to strategy auto only, got randomness={given['randomness']}"
-            f" with strategy {name!r}"
         )
     fields.update(given)
     names = {f.name for f in dataclasses.fields(BatchingConfig)}

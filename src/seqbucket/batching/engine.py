@@ -1,10 +1,10 @@
 """The bucket engine: lengths + bucket edges -> one epoch's batches (a :class:`Grouping`).
 
-Shared by the ``auto``, ``buckets``, ``pad-all``, ``per-length`` and ``random`` strategies; the
-``noisy`` cut of ``auto`` (:func:`noisy_sorted`) sorts by a noisy length instead of bucketing.
-Randomness: ``np.random.default_rng([seed, epoch, stream])`` per epoch and
-``default_rng([seed, stream])`` for what is fixed per seed (the slots of ``shuffle.py``), so a plan
-is a pure function of its arguments. ``O(N)`` plus ``O(K)`` Python steps.
+Shared by the ``buckets``, ``pad-all``, ``per-length`` and ``random`` strategies (``auto`` sorts by
+a noisy length instead: ``noisy.py``). Each epoch, the order inside every bucket is an
+independent uniform shuffle: one permutation drawn from ``np.random.default_rng([seed, epoch,
+stream])``, then grouped by bucket, so no epoch depends on another and a plan is a pure function
+of its arguments. ``O(N)`` plus ``O(K)`` Python steps.
 """
 
 from __future__ import annotations
@@ -13,20 +13,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from seqbucket.batching.boundaries import distinct_counts
 from seqbucket.batching.budget import bucket_batch_sizes
 from seqbucket.batching.config import BatchingConfig
-from seqbucket.batching.cutting import (
-    even_batch_counts,
-    even_cut_points,
-    expected_repeat_cut,
-    noisy_repeat,
-    spread_cut_points,
-)
-from seqbucket.batching.shuffle import bucket_positions, expected_repeat
 from seqbucket.errors import DataError
 
-_SLOTS, _OFFSETS, _NOISE = 1, 2, 5  # rng streams
+_ORDER = 2  # rng stream of the within-bucket order
 ORDER_STREAM = 3  # rng stream of per-sample order (the planner uses 4 for step order)
 
 
@@ -68,6 +59,31 @@ def overlong_mask(lengths: np.ndarray, limit: int, policy: str, *, what: str) ->
     return over
 
 
+def spread_cut_points(total: int, b: int) -> np.ndarray:
+    """``(M,)`` int64 batch ends of ``total`` examples in ``M = max(1, total // b)`` consecutive
+    batches: the remainder is spread over the last batches (one more example each, or near-equal
+    sizes when ``M`` is below the remainder), so the mean batch is at least ``b`` when
+    ``total >= b`` and no batch is short. The last end is ``total``."""
+    m = max(1, total // b)
+    w, tail = divmod(total, m)
+    widths = np.full(m, w, dtype=np.int64)
+    widths[m - tail :] += 1
+    return np.cumsum(widths)
+
+
+def shuffled_repeat(counts: np.ndarray, sizes: np.ndarray) -> float:
+    """Expected repeat-pair fraction between two epochs of independent within-bucket shuffles:
+    a pair of one bucket of ``n`` examples cut into batches of ``B`` meets again with probability
+    ``(B-1)/(n-1)``, weighed by the bucket's pairs (about ``K (B-1) / N`` for ``K`` large buckets,
+    whatever their sizes). Ignores batches that straddle two buckets. ``(K,)`` each."""
+    n = np.asarray(counts, dtype=np.float64)
+    b = np.minimum(np.asarray(sizes, dtype=np.float64), n)
+    pairs = n * (b - 1) / 2  # batch-mate pairs in the bucket (full batches)
+    again = np.where(n > 1, (b - 1) / np.maximum(n - 1, 1), 0.0)
+    total = float(pairs.sum())
+    return float((pairs * again).sum() / total) if total else 0.0
+
+
 def bucketed(
     lengths: np.ndarray,
     edges: tuple[int, ...],
@@ -76,24 +92,26 @@ def bucketed(
     epoch: int,
     *,
     pad_to: str,
-    how: str = "carry",
-    decorrelate: bool = True,
+    exact: bool = False,
     limit_name: str = "the last boundary",
 ) -> Grouping:
-    """The bucket engine shared by ``buckets``, ``auto``, ``pad-all`` and ``per-length``.
+    """The bucket engine shared by ``buckets``, ``pad-all``, ``per-length`` and ``random``.
 
-    Bucket ``k`` holds ``edges[k-1] < L <= edges[k]``; within a bucket the order is the
-    decorrelated shuffle of ``shuffle.py``; buckets are laid end to end, shortest first, and cut
-    into batches: ``how="carry"`` or ``"even"`` as in ``cutting.py``, or ``"exact"``
-    (``per-length``): batches of the bucket's size, each bucket ending in a partial batch.
+    Bucket ``k`` holds ``edges[k-1] < L <= edges[k]``; inside a bucket the order is a fresh
+    independent shuffle each epoch; buckets are laid end to end, shortest first, and cut into
+    consecutive batches. A bucket's leftover opens the next bucket's first batch (padded to that
+    bucket), so a few batches straddle two buckets. With one ``batch_size`` everywhere (no token
+    budget, no per-bucket sizes, no ``drop_last``) the epoch has ``max(1, N // batch_size)``
+    batches (:func:`spread_cut_points`); otherwise every batch holds its bucket's size and only
+    the epoch's last can be smaller. ``exact`` (``per-length``): batches never straddle, each
+    bucket ends in its own partial batch.
     """
     n = lengths.size
     bounds = np.asarray(edges, dtype=np.int64)
     last = int(bounds[-1])
-    small = np.int32 if max(last, int(lengths.max())) < 2**31 else np.int64  # halves memory traffic
     n_over = 0
     keep: np.ndarray | None = None  # None: every example is kept (the common, fast case)
-    eff = lengths.astype(small)  # (N',) lengths as batched (truncated ones cut to the last edge)
+    eff = lengths  # (N',) lengths as batched (truncated ones cut to the last edge)
     if int(lengths.max()) > last:
         over = overlong_mask(lengths, last, config.overlong, what=limit_name)
         n_over = int(over.sum())
@@ -111,68 +129,33 @@ def bucketed(
         bid = table[eff]  # O(N) gather instead of an O(N log K) search
     else:
         bid = np.searchsorted(bounds, eff, side="left").astype(key_type)
+    # Independent shuffles: a fresh permutation, then a stable (radix) sort by bucket.
+    perm = rng_for(seed, epoch, _ORDER).permutation(eff.size)
+    arranged = perm[np.argsort(bid[perm], kind="stable")]  # positions into eff, bucket by bucket
     counts = np.bincount(bid, minlength=k_count)
-    by_bucket = np.argsort(bid, kind="stable")  # radix sort (O(N)) for int16 keys
     sizes = bucket_batch_sizes(bounds, config)
-    starts = np.zeros(k_count + 1, dtype=np.int64)
-    np.cumsum(counts, out=starts[1:])
+    starts = np.concatenate([[0], np.cumsum(counts)])
     total = eff.size
-    arranged = np.empty(total, dtype=np.int64)  # positions into eff, bucket by bucket
-    slot_rng, off_rng = rng_for(seed, _SLOTS), rng_for(seed, epoch, _OFFSETS)
-    budget = config.max_tokens is not None or (
-        config.bucket_batch_sizes is not None and config.strategy == "buckets"
-    )
-    per_bucket = (
-        even_batch_counts(counts, sizes, budget=budget, mean_size=config.batch_size)
-        if how == "even"
-        else None
-    )
-    # One batch size everywhere: spread the remainder over the last batches (cutting.py), so the
-    # mean batch size stays >= batch_size; a budget (hard caps) or drop_last keeps fixed sizes.
-    spread = how == "carry" and not budget and not config.drop_last
-    cuts: list[np.ndarray] = []
-    partial: list[np.ndarray] = []  # True where a cut closes a batch smaller than its bucket's
-    cursor = 0
-    for k in range(k_count):
-        lo, hi, size = int(starts[k]), int(starts[k + 1]), int(sizes[k])
-        m = hi - lo
-        if per_bucket is not None and m:
-            size = -(-m // int(per_bucket[k]))  # the bucket's largest batch, for decorrelation
-        if m:
-            if decorrelate:
-                slots = slot_rng.permutation(m)
-                pos = bucket_positions(m, size, slots, epoch, int(off_rng.integers(m)))
-            else:
-                pos = off_rng.permutation(m)
-            arranged[lo + pos] = by_bucket[lo:hi]
-        if per_bucket is not None:
-            if m:
-                cuts.append(even_cut_points(lo, m, int(per_bucket[k])))
-                partial.append(np.zeros(int(per_bucket[k]), dtype=bool))
-            cursor = hi
-            continue
-        if spread:
-            continue
-        if how == "exact":
-            cursor = lo
-        full = (hi - cursor) // size
-        cuts.append(cursor + size * np.arange(1, full + 1))
-        partial.append(np.zeros(full, dtype=bool))
-        cursor += full * size
-        if how == "exact" and cursor < hi:
-            cuts.append(np.array([hi]))
-            partial.append(np.ones(1, dtype=bool))
-            cursor = hi
-    if spread:
+    fixed = config.max_tokens is not None or config.bucket_batch_sizes is not None
+    if exact:  # every bucket cut on its own; the last batch of each may be short
+        spans = zip(starts[:-1].tolist(), starts[1:].tolist(), sizes.tolist(), strict=True)
+        cuts = [np.minimum(np.arange(lo + b, hi + b, b), hi) for lo, hi, b in spans if hi > lo]
+    elif fixed or config.drop_last:  # every batch at its bucket's size, leftovers carried up
+        cuts, cursor = [], 0
+        for k in range(k_count):
+            size, hi = int(sizes[k]), int(starts[k + 1])
+            full = (hi - cursor) // size
+            cuts.append(cursor + size * np.arange(1, full + 1))
+            cursor += full * size
+        cuts.append(np.array([total]) if cursor < total else np.zeros(0, dtype=np.int64))
+    else:
         cuts = [spread_cut_points(total, int(config.batch_size))]
-        partial = [np.zeros(cuts[0].size, dtype=bool)]
-    elif cursor < total:  # the epoch's last, smaller batch
-        cuts.append(np.array([total]))
-        partial.append(np.ones(1, dtype=bool))
     cut = np.concatenate(cuts).astype(np.int64)
-    short = np.concatenate(partial)
     begin = np.concatenate([[0], cut[:-1]]).astype(np.int64)
     top = bid[arranged[cut - 1]].astype(np.int64)  # bucket of each batch's last = longest
+    short = (cut - begin) < sizes[top]
+    if not exact and not (fixed or config.drop_last):
+        short[:] = False  # the spread cut has no short batch by construction
     batched = eff[arranged]  # (N',) lengths in batch order
     real = np.add.reduceat(batched, begin, dtype=np.int64)
     if pad_to == "boundary":
@@ -192,16 +175,6 @@ def bucketed(
         raise DataError(
             f"drop_last left no batch: {total} examples, fewer than one batch of {int(sizes.min())}"
         )
-    if decorrelate:
-        expected = expected_repeat_cut(counts, sizes, per_bucket, expected_repeat, spread=spread)
-    else:  # independent shuffles: (B-1)/(n-1) for batch-mates of one bucket
-        expected = expected_repeat_cut(
-            counts,
-            sizes,
-            per_bucket,
-            lambda c, s: min(1.0, (s - 1) / max(c - 1, 1)),
-            spread=spread,
-        )
     return Grouping(
         flat=arranged if keep is None else keep[arranged],
         begin=begin,
@@ -213,46 +186,5 @@ def bucketed(
         boundaries=tuple(int(x) for x in bounds),
         dropped=dropped,
         truncated=int(truncated.sum()),
-        expected_repeat=expected,
-    )
-
-
-def noisy_sorted(
-    lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int, width: float
-) -> Grouping:
-    """The ``noisy`` cut: sort by ``L + floor(width * u)`` (``u`` uniform, fresh from (seed,
-    epoch)), ties in random order, and cut consecutive batches of :func:`cutting.spread_widths`
-    (no short batch), each padded to its maximum.
-
-    A batch then gathers neighbours in length, and which neighbours changes every epoch: the
-    noise moves the batch edges, as Hugging Face's megabatch sort does with random megabatches.
-    ``O(N)`` (a radix sort of 16-bit keys) when ``max - min length + width < 65,536``; an
-    ``O(N log N)`` sort otherwise. One shape class (ranks share a step by similar pad length).
-    """
-    n = lengths.size
-    rng = rng_for(seed, epoch, _NOISE)
-    perm = rng.permutation(n)  # random order among equal keys
-    key = lengths[perm] - int(lengths.min())
-    if width >= 1.0:
-        key = key + np.floor(width * rng.random(n)).astype(np.int64)
-    if int(key.max()) < 2**16:
-        order = perm[np.argsort(key.astype(np.uint16), kind="stable")]  # radix sort, O(N)
-    else:
-        order = perm[np.argsort(key, kind="stable")]
-    ends = spread_cut_points(n, int(config.batch_size))
-    begin = np.concatenate([[0], ends[:-1]]).astype(np.int64)
-    batched = lengths[order]
-    pads = np.maximum.reduceat(batched, begin).astype(np.int64)
-    zeros = np.zeros(begin.size, dtype=np.int64)
-    values, counts = distinct_counts(lengths)
-    return Grouping(
-        flat=order.astype(np.int64),
-        begin=begin,
-        end=ends.astype(np.int64),
-        real_tokens=np.add.reduceat(batched, begin, dtype=np.int64),
-        pad_lengths=pads,
-        shape_class=zeros,
-        bucket=zeros.copy(),
-        boundaries=(int(lengths.max()),),  # one bucket: everything, each batch at its maximum
-        expected_repeat=noisy_repeat(values, counts, width, int(config.batch_size)),
+        expected_repeat=shuffled_repeat(counts, sizes),
     )

@@ -8,6 +8,7 @@ import numpy as np
 
 from seqbucket.batching.config import BatchingConfig, check_lengths
 from seqbucket.batching.engine import rng_for
+from seqbucket.batching.pairs import repeat_pair_fraction
 from seqbucket.batching.ranks import assign_steps
 from seqbucket.batching.stats import compute_stats, plane_position, report_text
 from seqbucket.batching.strategies import STRATEGY_REGISTRY
@@ -85,7 +86,7 @@ def plan(
         "rank": rank,
         "world_size": world_size,
         "expected_repeat": g.expected_repeat,
-        **{k: v for k, v in g.notes.items() if k != "repeat_curve"},
+        **g.notes,
     }
     stats = compute_stats(
         stops - starts, g.real_tokens[mine], step_pad, bucket, boundaries=g.boundaries, extra=extra
@@ -109,3 +110,29 @@ def plan(
         boundaries=g.boundaries,
         stats=stats,
     )
+
+
+def repeat_over_gaps(
+    lengths: np.ndarray,
+    config: BatchingConfig,
+    *,
+    seed: int = 0,
+    epoch: int = 0,
+    gaps: int = 10,
+    rank: int = 0,
+    world_size: int = 1,
+) -> dict[str, object]:
+    """The run's randomness: the repeat-pair fraction between epoch ``epoch`` and each of the
+    ``gaps`` epochs after it (a run of ``gaps + 1`` epochs; gaps 1 to 10 by default).
+
+    Returns ``{"mean", "max", "per_gap"}``: ``per_gap[g-1]`` compares ``epoch`` with
+    ``epoch + g``. A shuffle that repeats itself every few epochs shows in ``max``."""
+    if gaps < 1:
+        raise ConfigError(f"expected gaps >= 1, got {gaps}")
+    where = dict(seed=seed, rank=rank, world_size=world_size)
+    first = plan(lengths, config, epoch=epoch, **where)
+    per_gap = [
+        repeat_pair_fraction(first, plan(lengths, config, epoch=epoch + g, **where))
+        for g in range(1, gaps + 1)
+    ]
+    return {"mean": float(np.mean(per_gap)), "max": float(np.max(per_gap)), "per_gap": per_gap}

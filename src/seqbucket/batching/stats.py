@@ -1,13 +1,8 @@
-"""Plan statistics (a dict and printable text) and the repeat-pair fraction between two plans."""
+"""Plan statistics: a dict and printable text (the repeat-pair fraction lives in ``pairs.py``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
-
-if TYPE_CHECKING:
-    from seqbucket.batching.planner import BatchPlan
 
 
 def compute_stats(
@@ -72,7 +67,7 @@ def plane_position(overhead: float, repeat: float | None) -> str:
     """Where a plan sits on the padding/randomness plane, in words."""
     if repeat is None:
         return f"padding {overhead:.1%}, repeat-pair fraction unknown"
-    return f"padding {overhead:.1%} at repeat-pair fraction ~{repeat:.3f} (predicted)"
+    return f"padding {overhead:.1%} at repeat-pair fraction ~{repeat:.3f} (expected, any gap)"
 
 
 def report_text(stats: dict[str, object], title: str) -> str:
@@ -98,37 +93,3 @@ def report_text(stats: dict[str, object], title: str) -> str:
     )
     lines.append("plane: " + str(t["plane"]))  # type: ignore[index]
     return "\n".join(lines)
-
-
-def repeat_pair_fraction(plan_a: BatchPlan, plan_b: BatchPlan) -> float:
-    """Fraction of the pairs batched together in ``plan_a`` that are batched together again in
-    ``plan_b`` (0: none again, 1: the same batches).
-
-    Counts, per batch ``i`` of A and batch ``j`` of B, the ``n_ij`` examples they share:
-    ``sum C(n_ij, 2) / sum_i C(|A_i|, 2)``. One key per example and one sort (in C), never a pass
-    over pairs: about a second for 10 million examples. Examples missing from B never repeat; an
-    example used twice in a plan (rank pad-out) counts at its last batch.
-    """
-    return repeat_pair_fraction_batches(plan_a.batches, plan_b.batches)
-
-
-def repeat_pair_fraction_batches(a: list[np.ndarray], b: list[np.ndarray]) -> float:
-    """:func:`repeat_pair_fraction` on raw lists of index arrays."""
-    if not a or not b:
-        return 0.0
-    sa = np.fromiter((x.size for x in a), dtype=np.int64, count=len(a))
-    sb = np.fromiter((x.size for x in b), dtype=np.int64, count=len(b))
-    pairs = int((sa * (sa - 1) // 2).sum())
-    if pairs == 0:
-        return 0.0
-    fa, fb = np.concatenate(a), np.concatenate(b)
-    n = 1 + max(int(fa.max()), int(fb.max()))
-    ida = np.full(n, -1, dtype=np.int64)
-    idb = np.full(n, -1, dtype=np.int64)
-    ida[fa] = np.repeat(np.arange(len(a)), sa)  # batch of A of each example
-    idb[fb] = np.repeat(np.arange(len(b)), sb)
-    both = (ida >= 0) & (idb >= 0)
-    key = np.sort(ida[both] * (len(b) + 1) + idb[both])  # equal keys: same A and same B batch
-    edges = np.flatnonzero(np.diff(key)) + 1
-    counts = np.diff(np.concatenate([[0], edges, [key.size]]))
-    return float((counts * (counts - 1) // 2).sum() / pairs)

@@ -4,8 +4,8 @@ Each function turns ``(lengths, config, seed, epoch)`` into a :class:`Grouping`:
 in a canonical order (the planner shuffles batch order and splits ranks), their padded lengths,
 and the shape class of each batch (batches of one class can share a step across ranks).
 
-The bucketed strategies share the engine of ``engine.py``; ``auto`` takes its buckets from the
-randomness knob (``knob.py``).
+The bucketed strategies share the engine of ``engine.py``; ``auto`` sorts by a noisy length whose
+noise the randomness knob sets (``noisy.py``).
 """
 
 from __future__ import annotations
@@ -16,29 +16,14 @@ import numpy as np
 
 from seqbucket.batching import boundaries as bnd
 from seqbucket.batching.config import BatchingConfig
-from seqbucket.batching.engine import ORDER_STREAM, Grouping, bucketed, noisy_sorted, rng_for
-from seqbucket.batching.knob import cached_choice
-
-
-def auto(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
-    """Optimal boundaries (exact DP, ``boundaries.py``) for K buckets chosen by the knob, or the
-    noisy sort (``engine.noisy_sorted``) when the knob finds it pads less (``knob.choose``)."""
-    c = cached_choice(lengths, config)
-    if c.cut == "noisy":
-        g = noisy_sorted(lengths, config, seed, epoch, c.width)
-    else:
-        g = bucketed(lengths, c.boundaries, config, seed, epoch, pad_to=config.pad_to, how=c.cut)
-    g.notes.update(
-        num_buckets=len(c.boundaries), batch_cut=c.cut, noise_width=c.width, repeat_curve=c.curve
-    )
-    return g
+from seqbucket.batching.engine import ORDER_STREAM, Grouping, bucketed, rng_for
+from seqbucket.batching.noisy import auto
 
 
 def buckets(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
     """User boundaries (TF ``bucket_by_sequence_length`` semantics, inclusive upper edges)."""
     assert config.boundaries is not None  # validated by BatchingConfig
-    how = "carry" if config.batch_cut in ("auto", "noisy") else config.batch_cut
-    return bucketed(lengths, config.boundaries, config, seed, epoch, pad_to=config.pad_to, how=how)
+    return bucketed(lengths, config.boundaries, config, seed, epoch, pad_to=config.pad_to)
 
 
 def pad_all(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
@@ -51,14 +36,14 @@ def per_length(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: in
     """Only equal lengths share a batch: one shape per distinct length, zero padding."""
     values, _ = bnd.distinct_counts(lengths)
     edges = tuple(int(v) for v in values)
-    return bucketed(lengths, edges, config, seed, epoch, pad_to="boundary", how="exact")
+    return bucketed(lengths, edges, config, seed, epoch, pad_to="boundary", exact=True)
 
 
 def random(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
     """A plain shuffle cut into batches, each padded to its maximum (``DataLoader`` +
-    ``pad_sequence``). Fresh independent shuffle each epoch, no decorrelation."""
+    ``pad_sequence``). A fresh independent shuffle each epoch."""
     top = int(lengths.max())
-    g = bucketed(lengths, (top,), config, seed, epoch, pad_to="batch-max", decorrelate=False)
+    g = bucketed(lengths, (top,), config, seed, epoch, pad_to="batch-max")
     g.boundaries = None
     return g
 

@@ -1,8 +1,9 @@
-"""Measuring a sampler on the padding/randomness plane.
+"""Measuring a sampler on the padding/randomness plane, the same way for ours and the peers'.
 
-``padding`` is padded tokens / real tokens - 1 with each batch padded to ``pad_lengths`` (or to its
-maximum); ``repeat`` is the repeat-pair fraction between epoch ``e`` and ``e+1`` (same seed),
-averaged over ``pairs`` consecutive pairs; ``mean_batch`` is examples / batches.
+``padding`` is padded tokens / real tokens - 1 with each batch padded to ``pad_lengths`` (or to
+its maximum), averaged over the epochs of a run; ``repeat`` is the *maximum* over gaps ``1..gaps``
+of the repeat-pair fraction between epoch 0 and epoch ``g`` (same seed), ``repeat_mean`` its mean;
+``mean_batch`` is examples / batches.
 """
 
 from __future__ import annotations
@@ -13,19 +14,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from seqbucket.batching import BatchingConfig, plan
-from seqbucket.batching.stats import repeat_pair_fraction_batches
+from seqbucket.batching.pairs import repeat_pair_fraction_batches
 
 Batches = list[np.ndarray]
+PeerSampler = Callable[[np.ndarray, int, int, int], Batches]
 
 
 @dataclass(frozen=True)
 class Point:
     """One sampler setting measured on one length distribution."""
 
-    padding: float  # padded / real - 1, mean over epochs
-    repeat: float  # repeat-pair fraction, epoch e vs e+1, mean over pairs
+    padding: float  # padded / real - 1, mean over the run's epochs
+    repeat: float  # repeat-pair fraction, max over gaps 1..10 (epoch 0 vs epoch g)
+    repeat_mean: float  # the same, mean over the gaps
     mean_batch: float  # examples per batch
-    repeat_skip: float  # repeat-pair fraction epoch e vs e+2 (non-consecutive), for honesty
 
 
 def padding_overhead(
@@ -41,24 +43,22 @@ def measure(
     lengths: np.ndarray,
     epoch_batches: Callable[[int], tuple[Batches, np.ndarray | None]],
     *,
-    pairs: int = 4,
+    gaps: int = 10,
 ) -> Point:
-    """Measure a sampler given as ``epoch -> (batches, pad lengths or None for batch max)``."""
-    epochs = [epoch_batches(e) for e in range(pairs + 2)]
-    pads = [padding_overhead(lengths, b, p) for b, p in epochs[:pairs]]
-    reps = [repeat_pair_fraction_batches(epochs[e][0], epochs[e + 1][0]) for e in range(pairs)]
-    skip = [repeat_pair_fraction_batches(epochs[e][0], epochs[e + 2][0]) for e in range(pairs)]
-    sizes = [len(b) for b, _ in epochs[:pairs]]
+    """Measure a sampler given as ``epoch -> (batches, pad lengths or None for batch max)``
+    over a run of ``gaps + 1`` epochs."""
+    epochs = [epoch_batches(e) for e in range(gaps + 1)]
+    reps = [repeat_pair_fraction_batches(epochs[0][0], epochs[g][0]) for g in range(1, gaps + 1)]
     return Point(
-        padding=float(np.mean(pads)),
-        repeat=float(np.mean(reps)),
-        mean_batch=float(lengths.size / np.mean(sizes)),
-        repeat_skip=float(np.mean(skip)),
+        padding=float(np.mean([padding_overhead(lengths, b, p) for b, p in epochs])),
+        repeat=float(np.max(reps)),
+        repeat_mean=float(np.mean(reps)),
+        mean_batch=float(lengths.size / np.mean([len(b) for b, _ in epochs])),
     )
 
 
 def measure_config(
-    lengths: np.ndarray, config: BatchingConfig, *, seed: int = 0, pairs: int = 4
+    lengths: np.ndarray, config: BatchingConfig, *, seed: int = 0, gaps: int = 10
 ) -> Point:
     """:func:`measure` for a seqbucket plan."""
 
@@ -66,22 +66,25 @@ def measure_config(
         p = plan(lengths, config, seed=seed, epoch=epoch)
         return p.batches, p.pad_lengths
 
-    return measure(lengths, one, pairs=pairs)
+    return measure(lengths, one, gaps=gaps)
 
 
 def measure_peer(
-    lengths: np.ndarray, sampler, batch_size: int = 32, *, seed: int = 0, pairs: int = 4
+    lengths: np.ndarray, sampler: PeerSampler, batch_size: int = 32, *, seed: int = 0
 ) -> Point:
-    """:func:`measure` for one of ``bench.peers``."""
-    return measure(lengths, lambda e: (sampler(lengths, batch_size, seed, e), None), pairs=pairs)
+    """:func:`measure` for a peer sampler ``(lengths, batch_size, seed, epoch) -> batches``
+    (``bench.live_peers``, or the fallbacks of ``bench.peers``), padded to each batch's max."""
+    return measure(lengths, lambda e: (sampler(lengths, batch_size, seed, e), None))
 
 
-def dominates(
-    ours: list[Point], padding: float, repeat: float, min_batch: float = 32.0
-) -> Point | None:
-    """The lowest-padding point of ``ours`` with repeat <= ``repeat`` and padding <= ``padding``
-    (and mean batch >= ``min_batch``), or None."""
+def dominates(ours: list[Point], peer: Point, slack: float = 1.10) -> Point | None:
+    """The lowest-padding point of ``ours`` with padding <= the peer's, repeat <= ``slack`` x the
+    peer's (one measurement's noise) and a mean batch >= the peer's, or None."""
     ok = [
-        p for p in ours if p.repeat <= repeat and p.padding <= padding and p.mean_batch >= min_batch
+        p
+        for p in ours
+        if p.padding <= peer.padding
+        and p.repeat <= slack * peer.repeat
+        and p.mean_batch >= peer.mean_batch
     ]
     return min(ok, key=lambda p: p.padding) if ok else None

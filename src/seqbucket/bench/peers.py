@@ -1,31 +1,27 @@
-"""Our own re-implementations of peers' samplers, for side-by-side measurement.
+"""Fallback re-implementations of peers' samplers, used only where the real ones are missing.
 
-Each function maps ``(lengths, batch_size, seed, epoch)`` to a list of int64 index arrays, padded
-to the batch maximum (what every peer does by default). They follow the peers' published
-algorithms, simplified to what decides padding and randomness:
+The frontier runs the peers' own code (``bench.live_peers``, the ``peers`` extra). These
+functions stand in when that extra is not installed, and for TensorFlow, which the project does
+not install. Each maps ``(lengths, batch_size, seed, epoch)`` to a list of int64 index arrays,
+padded to the batch maximum (what every peer does by default):
 
-- ``random_batches``: ``DataLoader(shuffle=True)`` + ``pad_sequence``.
 - ``megabatch_batches``: Hugging Face ``LengthGroupedSampler`` (``group_by_length``): shuffle, cut
   into megabatches of ``min(N // (4 B), 50)`` x batch size (HF's ``get_length_grouped_indices``),
   sort each by length descending, move the longest example's batch first.
-- ``lhotse_batches``: Lhotse ``DynamicBucketingSampler``: 10 buckets of equal total duration
-  (``estimate_duration_buckets``), shuffled within buckets, batches of ``batch_size`` (max_cuts)
-  drawn from a random non-empty bucket, the leftovers last.
+- ``lhotse_batches``: Lhotse ``DynamicBucketingSampler``: 10 buckets of equal total duration,
+  shuffled within buckets, batches of ``batch_size`` (max_cuts) drawn from a random non-empty
+  bucket, the leftovers last.
 - ``tf_quantile_batches``: TF ``bucket_by_sequence_length`` with 4 quantile buckets (edges at the
   quartiles, TF's half-open ``[b_i, b_{i+1})`` buckets) over a shuffled stream: a bucket emits a
   batch when full; partial batches are flushed at the end.
-- ``sorted_batches``: fully sorted by length (ties by index), the same batches every epoch.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from seqbucket.batching.boundaries import equal_token_boundaries
-
-PeerSampler = Callable[[np.ndarray, int, int, int], list[np.ndarray]]
+from seqbucket.bench.frontier import PeerSampler
 
 
 def _rng(seed: int, epoch: int) -> np.random.Generator:
@@ -34,10 +30,6 @@ def _rng(seed: int, epoch: int) -> np.random.Generator:
 
 def _chunks(order: np.ndarray, b: int) -> list[np.ndarray]:
     return [order[i : i + b] for i in range(0, order.size, b)]
-
-
-def random_batches(lengths: np.ndarray, b: int, seed: int, epoch: int) -> list[np.ndarray]:
-    return _chunks(_rng(seed, epoch).permutation(lengths.size), b)
 
 
 def megabatch_batches(lengths: np.ndarray, b: int, seed: int, epoch: int) -> list[np.ndarray]:
@@ -50,16 +42,12 @@ def megabatch_batches(lengths: np.ndarray, b: int, seed: int, epoch: int) -> lis
     return _chunks(np.concatenate(groups), b)
 
 
-def _bucket_streams(lengths: np.ndarray, edges: tuple[int, ...], perm: np.ndarray) -> list:
-    bid = np.searchsorted(np.asarray(edges), lengths[perm], side="left")
-    return [perm[bid == k] for k in range(len(edges))]
-
-
 def lhotse_batches(lengths: np.ndarray, b: int, seed: int, epoch: int) -> list[np.ndarray]:
     rng = _rng(seed, epoch)
-    streams = _bucket_streams(
-        lengths, equal_token_boundaries(lengths, 10), rng.permutation(lengths.size)
-    )
+    edges = np.asarray(equal_token_boundaries(lengths, 10))
+    perm = rng.permutation(lengths.size)
+    bid = np.searchsorted(edges, lengths[perm], side="left")
+    streams = [perm[bid == k] for k in range(edges.size)]
     pos = [0] * len(streams)
     out: list[np.ndarray] = []
     while True:
@@ -89,14 +77,8 @@ def tf_quantile_batches(lengths: np.ndarray, b: int, seed: int, epoch: int) -> l
     return [out[i] for i in np.argsort(when, kind="stable")]
 
 
-def sorted_batches(lengths: np.ndarray, b: int, seed: int, epoch: int) -> list[np.ndarray]:
-    return _chunks(np.argsort(lengths, kind="stable"), b)
-
-
-PEERS: dict[str, PeerSampler] = {
-    "random": random_batches,
-    "megabatch (HF)": megabatch_batches,
-    "Lhotse dynamic, 10 buckets": lhotse_batches,
-    "4 quantile buckets (TF)": tf_quantile_batches,
-    "fully sorted": sorted_batches,
+FALLBACKS: dict[str, PeerSampler] = {
+    "hf_length_grouped": megabatch_batches,
+    "lhotse_dynamic_bucketing": lhotse_batches,
 }
+"""``live_peers.available()`` key -> the re-implementation used when that peer is missing."""

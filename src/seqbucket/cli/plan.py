@@ -1,7 +1,8 @@
 """``seqbucket plan DATA --strategy ...``: print a batch plan's report; optionally plot the lengths.
 
 Maps flags onto ``BatchingConfig`` and calls ``batching.plan``; the repeat-pair fraction printed is
-measured against the next epoch's plan (``repeat_pair_fraction``).
+measured between the shown epoch and each of the ``--gaps`` epochs after it
+(``repeat_over_gaps``: mean and maximum).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 
 import numpy as np
 
+from seqbucket._tasks import OVERLONG_POLICIES
+from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.errors import ConfigError
 
 
@@ -37,19 +40,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--overlong",
-        choices=("error", "drop", "truncate"),
+        choices=OVERLONG_POLICIES,
         default=None,
         help="sequences longer than the last edge or --maxlen: stop with an error (default), "
         "leave them out, or cut them to the last edge",
     )
     p.add_argument("--max-tokens", type=int, default=None, help="token budget B*T per batch")
     p.add_argument("--multiple-of", type=int, default=None, help="round budget sizes down to this")
-    p.add_argument("--num-buckets", type=int, default=None, help="auto: fix the bucket count")
     p.add_argument(
         "--randomness",
         type=float,
         default=None,
-        help="auto's knob in [0,1]: 1 - the repeat-pair fraction allowed (default 0.9)",
+        help="auto's knob in [0,1]: 1 - the repeat-pair fraction allowed at any epoch gap"
+        f" (default {DEFAULT_RANDOMNESS})",
+    )
+    p.add_argument(
+        "--gaps",
+        type=int,
+        default=10,
+        help="measure the repeat-pair fraction at epoch gaps 1..GAPS (default 10)",
     )
     p.add_argument("--maxlen", type=int, default=None, help="pad-all: pad to this length")
     p.add_argument("--seed", type=int, default=0, help="shuffling seed (default 0)")
@@ -68,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seqbucket.batching import parse_batching, plan, repeat_pair_fraction
+    from seqbucket.batching import parse_batching, plan, repeat_over_gaps
     from seqbucket.data import load_dataset
 
     if args.plot and not args.plot.lower().endswith(".png"):
@@ -81,19 +90,18 @@ def run(args: argparse.Namespace) -> int:
         overlong=args.overlong,
         max_tokens=args.max_tokens,
         multiple_of=args.multiple_of,
-        num_buckets=args.num_buckets,
         randomness=args.randomness,
         maxlen=args.maxlen,
     )
     lengths = np.asarray(load_dataset(args.data, split=args.split).lengths)
     where = dict(seed=args.seed, rank=args.rank, world_size=args.world_size)
     this = plan(lengths, config, epoch=args.epoch, **where)
-    following = plan(lengths, config, epoch=args.epoch + 1, **where)
+    figure = repeat_over_gaps(lengths, config, epoch=args.epoch, gaps=args.gaps, **where)
     print(f"data: {args.data} ({lengths.size} examples, lengths {lengths.min()}..{lengths.max()})")
     print(this.report())
     print(
-        f"measured repeat-pair fraction vs epoch {args.epoch + 1}:"
-        f" {repeat_pair_fraction(this, following):.3f}"
+        f"measured repeat-pair fraction of epoch {args.epoch} vs the {args.gaps} epochs after it:"
+        f" mean {figure['mean']:.3f}, max {figure['max']:.3f}"
     )
     if args.plot:
         plot_lengths(lengths, this.boundaries, args.plot, title=f"{args.data}: {args.strategy}")

@@ -26,7 +26,6 @@ from seqbucket._tasks import PER_STEP_TASKS, TASKS
 from seqbucket.errors import DataError
 
 if TYPE_CHECKING:
-    from seqbucket.data.overlong import OverlongReport
     from seqbucket.data.vocab import Vocab
 
 # Tasks whose targets are one id per step (ragged, sharing the example offsets).
@@ -72,6 +71,24 @@ def ragged_gather(offsets: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray,
     rows = np.arange(new_offsets[-1], dtype=np.int64)
     rows += np.repeat(starts - new_offsets[:-1], lens)
     return rows, new_offsets
+
+
+@dataclass(frozen=True)
+class OverlongReport:
+    """What an over-length policy (``overlong.apply_max_length``) did to one data set."""
+
+    policy: str  # "drop" or "truncate" ("error" never produces a report: it raises)
+    max_length: int  # the limit N
+    affected: int  # examples longer than N (dropped, or cut to their first N steps)
+    total: int  # examples before the policy ran
+    longest: int  # the longest length before the policy ran
+
+    def __str__(self) -> str:
+        verb = "dropped" if self.policy == "drop" else f"truncated to {self.max_length} steps"
+        return (
+            f"{self.affected} of {self.total} examples longer than max_length={self.max_length} "
+            f"(longest {self.longest}) {verb} (overlong='{self.policy}')"
+        )
 
 
 class SequenceDataset(Dataset):

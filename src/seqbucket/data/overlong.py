@@ -7,31 +7,11 @@ training logs and statistics can say how many examples were affected.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from seqbucket._tasks import OVERLONG_POLICIES
-from seqbucket.data.example import PER_STEP_TASKS, SequenceDataset, ragged_gather
+from seqbucket.data.example import PER_STEP_TASKS, OverlongReport, SequenceDataset, ragged_gather
 from seqbucket.errors import ConfigError, DataError
-
-
-@dataclass(frozen=True)
-class OverlongReport:
-    """What an over-length policy did to one data set."""
-
-    policy: str  # "drop" or "truncate" ("error" never produces a report: it raises)
-    max_length: int  # the limit N
-    affected: int  # examples longer than N (dropped, or cut to their first N steps)
-    total: int  # examples before the policy ran
-    longest: int  # the longest length before the policy ran
-
-    def __str__(self) -> str:
-        verb = "dropped" if self.policy == "drop" else f"truncated to {self.max_length} steps"
-        return (
-            f"{self.affected} of {self.total} examples longer than max_length={self.max_length} "
-            f"(longest {self.longest}) {verb} (overlong='{self.policy}')"
-        )
 
 
 def apply_max_length(

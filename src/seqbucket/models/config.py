@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from seqbucket._tasks import TASKS
+from seqbucket._tasks import CELL_KINDS, MODEL_KINDS, TASKS
 from seqbucket.errors import ConfigError
 
-CELL_KINDS = ("rnn", "gru", "lstm")
-MODEL_KINDS = (*CELL_KINDS, "unshared")
 IMPLS = ("fused", "loop", "packed")
 
 

@@ -27,7 +27,8 @@ from typing import Any
 import tomli_w
 
 from seqbucket._fielddoc import field_docs
-from seqbucket._tasks import OVERLONG_POLICIES, TASKS
+from seqbucket._tasks import MODEL_KINDS, OVERLONG_POLICIES, TASKS
+from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.errors import ConfigError, MissingFileError
 
 if sys.version_info >= (3, 11):
@@ -35,12 +36,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-MODEL_KINDS = ("rnn", "gru", "lstm", "unshared")
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
 TOKENIZERS = ("char", "word")
 LM_MODES = ("line", "chunk")
-OVERLONG = OVERLONG_POLICIES  # the name the checks below use
 
 # Fields whose value is one of a fixed set: checked in __post_init__, offered as CLI choices.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -50,7 +49,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "device": DEVICES,
     "tokenizer": TOKENIZERS,
     "lm_mode": LM_MODES,
-    "overlong": OVERLONG,
+    "overlong": OVERLONG_POLICIES,
 }
 
 
@@ -89,6 +88,9 @@ class TrainConfig:
     batching: str = "auto"
     batch_size: int = 16  # small batches: more updates per epoch on a 230-example train split
     max_tokens: int | None = None  # token budget per batch; overrides batch_size per bucket
+    # auto's knob: 1 - the share of batch-mates allowed to meet again in a later epoch, in
+    # [0, 1]. none: batching.DEFAULT_RANDOMNESS (chosen from held-out accuracy, docs/batching.md)
+    randomness: float | None = None
     # -- optim: optimisation --
     lr: float = 5e-3  # AdamW peak learning rate; 2e-3 and 3e-3 validated slightly worse
     weight_decay: float = 0.01  # AdamW's decoupled decay; mild regularisation
@@ -145,10 +147,14 @@ class TrainConfig:
         return Path(self.out) if self.out else Path("runs") / self.data_name
 
     def resolved_for(self, task: str) -> TrainConfig:
-        """This config with the data-dependent defaults (``bidirectional``) settled for ``task``."""
+        """This config with the data-dependent defaults (``bidirectional``) settled for ``task``,
+        and auto's randomness made explicit, so the run's config.toml records the knob used."""
+        changes: dict[str, Any] = {}
         if self.bidirectional is None:
-            return self.replace(bidirectional=task != "lm")
-        return self
+            changes["bidirectional"] = task != "lm"
+        if self.randomness is None and self.batching.strip() == "auto":
+            changes["randomness"] = DEFAULT_RANDOMNESS
+        return self.replace(**changes) if changes else self
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied; unknown names raise ``ConfigError``."""

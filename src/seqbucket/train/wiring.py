@@ -134,9 +134,13 @@ def check_known_labels(ds: SequenceDataset, train_labels: np.ndarray, where: str
 
 
 def batching_config(config: TrainConfig) -> BatchingConfig:
-    """The batching strategy of ``config.batching`` with the run's batch size and token budget."""
+    """The batching strategy of ``config.batching`` with the run's batch size, token budget and
+    randomness (refused by ``BatchingConfig`` for a strategy other than auto)."""
     return parse_batching(
-        config.batching, batch_size=config.batch_size, max_tokens=config.max_tokens
+        config.batching,
+        batch_size=config.batch_size,
+        max_tokens=config.max_tokens,
+        randomness=config.randomness,
     )
 
 

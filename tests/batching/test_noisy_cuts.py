@@ -1,0 +1,49 @@
+"""auto's cuts: the dynamic programme is exact, and every cut covers the order once."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seqbucket.batching.noisy import budget_cut_points, optimal_cut_points
+
+
+def _brute(seq: np.ndarray, b: int) -> int:
+    # Every way to cut seq into m = max(1, n // b) consecutive batches of the allowed sizes.
+    n, m = seq.size, max(1, seq.size // b)
+    lo, hi = max(1, int(b / 4)), max(int(1.25 * b), -(-n // m))
+    best = None
+    for inner in itertools.combinations(range(1, n), m - 1):
+        ends = (*inner, n)
+        sizes = np.diff((0, *ends))
+        if sizes.min() < lo or sizes.max() > hi:
+            continue
+        cost = sum(int(s) * int(seq[e - s : e].max()) for s, e in zip(sizes, ends, strict=True))
+        best = cost if best is None else min(best, cost)
+    assert best is not None
+    return best
+
+
+@given(st.lists(st.integers(1, 30), min_size=1, max_size=12).map(np.array), st.integers(1, 6))
+def test_optimal_cuts_match_brute_force(seq, b):
+    ends = optimal_cut_points(seq, b)
+    assert ends.size == max(1, seq.size // b) and ends[-1] == seq.size
+    sizes = np.diff(np.concatenate([[0], ends]))
+    cost = sum(int(s) * int(seq[e - s : e].max()) for s, e in zip(sizes, ends, strict=True))
+    assert cost == _brute(seq, b)
+
+
+@given(
+    st.lists(st.integers(1, 50), min_size=1, max_size=200).map(np.array),
+    st.integers(50, 400),
+    st.sampled_from([1, 4, 8]),
+)
+def test_budget_cuts_fit_and_cover(seq, max_tokens, multiple_of):
+    ends = budget_cut_points(seq, max_tokens, multiple_of)
+    begin = np.concatenate([[0], ends[:-1]])
+    assert ends[-1] == seq.size and (ends > begin).all()
+    for a, z in zip(begin, ends, strict=True):
+        assert (z - a) * seq[a:z].max() <= max_tokens
