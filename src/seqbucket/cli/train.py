@@ -15,6 +15,7 @@ from typing import Any
 from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
 from seqbucket.train import TrainConfig, resolve_config, train
 from seqbucket.train.config import LM_MODES, MODEL_KINDS, OVERLONG, TASKS, TOKENIZERS
+from seqbucket.train.progress import write_line
 
 # flag destinations that are TrainConfig fields of the same name
 _FIELDS = (
@@ -140,23 +141,25 @@ def run(args: argparse.Namespace) -> int:
     # A second Ctrl-C, or one before training starts, reaches cli/app.py: exit 130, one line.
     result = train(config, force=args.force, resume=args.resume)
     if result.interrupted:
-        print(
+        write_line(
+            sys.stderr,
             f"seqbucket: interrupted at epoch {result.epochs + 1}, step {result.steps}; "
             f"checkpoint saved to {result.run_dir / 'checkpoints' / 'last.pt'}. Resume with: "
             f"seqbucket train {config.data} --out {result.run_dir} --resume",
-            file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     if result.val is None:
         kept = "no validation split, so the last epoch's weights are kept"
     else:
         kept = f"best validation epoch {result.best_epoch}"
-    print(
+    # A closed stdout (`| head`) is ignored: the run and its result.json are already complete.
+    write_line(
+        sys.stdout,
         f"trained {plural(result.epochs, 'epoch')} ({plural(result.steps, 'step')}, stopped by "
-        f"{result.stop_reason}), {kept}, in {result.seconds:.1f} s; run in {result.run_dir}"
+        f"{result.stop_reason}), {kept}, in {result.seconds:.1f} s; run in {result.run_dir}",
     )
     if result.val:
-        print("validation: " + format_metrics(result.val))
+        write_line(sys.stdout, "validation: " + format_metrics(result.val))
     if result.test:
-        print("test: " + format_metrics(result.test))
+        write_line(sys.stdout, "test: " + format_metrics(result.test))
     return 0
