@@ -49,9 +49,11 @@ def check_classes(ds: SequenceDataset, source: str) -> None:
     if len(present) < 2:
         names = ds.label_names or []
         only = names[int(present[0])] if len(present) and int(present[0]) < len(names) else "?"
+        n = len(ds)
         raise DataError(
-            f"{source}: expected at least 2 classes to train a classifier, got 1 ({only!r} for "
-            f"all {len(ds)} examples); check --label-column, or use --task regress for numbers"
+            f"{source}: expected at least 2 classes to train a classifier, got 1 ({only!r}, in "
+            f"{n} example{'s' if n != 1 else ''}); check --label-column, or use --task regress "
+            "for numbers"
         )
 
 
