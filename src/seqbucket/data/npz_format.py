@@ -39,8 +39,8 @@ def _class_ids(targets: np.ndarray, name: str, task: str) -> np.ndarray:
     if not whole.all():
         i = int(np.flatnonzero(~whole)[0])
         raise DataError(
-            f"{name}: {task} targets must be integer class ids, got {targets[i].item()!r} at index {i}; "
-            "for numeric targets store task='regress' in the file"
+            f"{name}: {task} targets must be integer class ids, got {targets[i].item()!r} at "
+            f"index {i}; for numeric targets store task='regress' in the file"
         )
     return targets.astype(np.int64)
 
