@@ -82,7 +82,12 @@ def check_numeric_classes(raw: Sequence[tuple[object, str]], file: str) -> None:
     quantity (see the module docstring), asking for ``--task classify`` or ``--task regress``."""
     reason = ""
     for value, where in raw:
-        number = float(value) if not isinstance(value, str) else _number(value)
+        if isinstance(value, str):
+            number = _number(value)
+        elif isinstance(value, (int, float)):
+            number = float(value)
+        else:  # label_kinds said "number": nothing else arrives here
+            continue
         if isinstance(value, float) or (number is not None and not number.is_integer()):
             reason = f"{where} holds {value!r}"
             break
