@@ -148,7 +148,7 @@ def test_a_run_that_wrote_no_checkpoint_says_how_to_recover(data, tmp_path, cli_
         timeout=120,
     )
     last = proc.stderr.strip().splitlines()[-1]
-    assert proc.returncode == 2 and "no checkpoint was written" in last, proc.stderr
+    assert proc.returncode == 2 and "so none exists now" in last, proc.stderr
     assert "intact" not in last
     again = cli_inprocess(*args[:-1])
     assert again.returncode == 2 and "--force" in again.stderr and "--resume" not in again.stderr

@@ -49,6 +49,11 @@ def test_lock_refuses_a_second_holder_and_leaves_no_empty_directory(tmp_path):
         with pytest.raises(ConfigError, match=f"in use by another seqbucket run \\(pid {proc.pid}"):
             with run.locked():
                 pass
+        # evaluate/predict on a run in progress: told to wait, not to resume or delete it.
+        run.incomplete.write_text("running\n")
+        with pytest.raises(CheckpointError, match=f"still training \\(pid {proc.pid}\\)"):
+            run.require_complete()
+        run.incomplete.unlink()
     finally:
         proc.communicate("", timeout=60)
     # Released with its holder; a refused or empty run leaves no directory behind.

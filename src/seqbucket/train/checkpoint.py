@@ -57,7 +57,11 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         reason = exc.strerror or str(exc)
-        kept = "the previous checkpoint is intact" if existed else "no checkpoint was written"
+        kept = (
+            "the previous checkpoint is intact"
+            if existed
+            else f"there was no earlier {path.name}, so none exists now"
+        )
         raise CheckpointError(f"could not write checkpoint {path}: {reason}; {kept}") from exc
     except BaseException:
         with contextlib.suppress(OSError):

@@ -83,6 +83,11 @@ class RunDir:
         otherwise score whatever weights it left), saying how to finish or remove it."""
         if not self.is_incomplete():
             return
+        holder = self._lock_holder()
+        if holder is not None:
+            raise CheckpointError(
+                f"run {self.path} is still training (pid {holder}); wait for it to finish"
+            )
         if self.last.is_file():
             fix = f"finish it with `seqbucket train --out {self.path} --resume`, or start over"
         else:
@@ -91,6 +96,19 @@ class RunDir:
             f"run {self.path} is incomplete (its training was interrupted or failed, so it "
             f"has no result.json); {fix} with `seqbucket train DATA --out {self.path} --force`"
         )
+
+    def _lock_holder(self) -> str | None:
+        """The pid a running ``train`` wrote into the held lock, or None when nobody holds it."""
+        try:
+            fd = os.open(self.lock_file, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            if _try_lock(fd):
+                return None  # closing fd below releases the probe's own lock
+            return os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+        finally:
+            os.close(fd)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
