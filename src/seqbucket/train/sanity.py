@@ -173,9 +173,10 @@ def outlier_warnings(
         real = float(sum(int(lengths[b].sum()) for b in batch_plan.batches))
         overhead = padded / max(real, 1.0) - 1
         if overhead > EXTREME_PADDING and strategy != "pad-all":
+            other = "" if strategy == "auto" else "try --batching auto, or "
             out.append(
                 f"warning: the batch plan pads {overhead:.0%} on top of the real steps; "
-                f"try --batching auto, or {fix}"
+                f"{other}{fix}"
             )
         worst = int(np.argmax(sizes * pads))
         need = activation_bytes(int(sizes[worst]), int(pads[worst]), mcfg)
