@@ -22,7 +22,7 @@ from seqbucket.data import SequenceDataset, load_dataset
 from seqbucket.errors import SeqbucketError
 
 # Shared by every test here: tmp_path is reused across draws, each draw writes a fresh file.
-FUZZ = settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 _FIELD = st.sampled_from(
     ["", "a", "hello world", "3", "1.5", "-2", "nan", "inf", "1e400", '"', '"x,y"', " ", "é", "\t"]
