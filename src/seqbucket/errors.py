@@ -28,3 +28,8 @@ class CheckpointError(SeqbucketError):
 
 class MissingFileError(SeqbucketError, FileNotFoundError):
     """A path that does not exist or cannot be read."""
+
+
+class TrainingError(SeqbucketError, RuntimeError):
+    """Training cannot go on: the loss became NaN or infinite (divergence), or a setting would
+    need more memory than the machine has."""

@@ -39,6 +39,22 @@ def cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run
 
 
+@pytest.fixture
+def cli_inprocess(capsys) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``cli_inprocess(*args)``: ``seqbucket *args`` through the same entry point, in this
+    process (no interpreter start-up: for the variants of a case whose subprocess test exists),
+    returned like ``cli``'s finished process."""
+    from seqbucket.cli.app import main
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def cli_popen() -> Callable[..., subprocess.Popen]:
     """``cli_popen(*args, text=True)`` starts ``seqbucket *args`` with stdout and stderr piped,

@@ -43,15 +43,16 @@ def test_errors_become_one_line(monkeypatch, capsys, exc, code, line):
     assert line in err
 
 
-def test_closed_pipe_is_not_an_error(cli_popen):
-    # `seqbucket datasets | head -1`: the reader leaves after one line.
+def test_closed_pipe_exits_141_quietly(cli_popen):
+    # `seqbucket inspect plaid | head -1`: the reader leaves after one line. Invariant: no
+    # traceback or message, and exit 141 (128 + SIGPIPE) so `set -o pipefail` sees the cut.
     proc = cli_popen("inspect", "plaid", text=False)
     assert proc.stdout is not None and proc.stderr is not None
     with proc.stdout, proc.stderr:
         first = proc.stdout.readline()
         proc.stdout.close()
         err = proc.stderr.read().decode()
-        assert proc.wait(timeout=60) == 0, err
+        assert proc.wait(timeout=60) == 141, err
     assert first.startswith(b"plaid") and err == ""
 
 

@@ -142,3 +142,25 @@ def test_a_real_failing_write_is_one_line(limit, needle, data, tmp_path):
     last_line = proc.stderr.strip().splitlines()[-1]
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert last_line.startswith("seqbucket: error: ") and needle in last_line, proc.stderr
+
+
+def test_a_run_that_wrote_no_checkpoint_says_how_to_recover(data, tmp_path, cli_inprocess):
+    # Issue 10 case 5: after a full disk the next `train` said "pass --force or --resume", then
+    # --resume said "no checkpoint", and the disk-full line claimed a previous checkpoint was
+    # intact when there was none.
+    run = tmp_path / "r"
+    args = ["train", data["train"], "--epochs", "1", "--out", str(run), "--quiet"]
+    proc = subprocess.run(
+        [sys.executable, "-c", _LIMITED_TRAIN, "20000", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    last = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 2 and "so none exists now" in last, proc.stderr
+    assert "intact" not in last
+    again = cli_inprocess(*args[:-1])
+    assert again.returncode == 2 and "--force" in again.stderr and "--resume" not in again.stderr
+    resumed = cli_inprocess("train", "--out", str(run), "--resume", "--quiet")
+    assert resumed.returncode == 2 and "first checkpoint" in resumed.stderr
+    assert "--force" in resumed.stderr

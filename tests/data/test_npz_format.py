@@ -59,7 +59,7 @@ def test_hand_made_file_and_validation(tmp_path):
     with pytest.raises(DataError, match=r"k\.npz: no array 'values'"):
         read_npz(tmp_path / "k.npz")
     (tmp_path / "g.npz").write_bytes(b"\x00garbage" * 10)
-    with pytest.raises(DataError, match=r"g\.npz: not a readable \.npz file"):
+    with pytest.raises(DataError, match=r"g\.npz: not an \.npz file"):
         read_npz(tmp_path / "g.npz")
     np.savez(tmp_path / "u.npz", values=np.ones((2, 1)), offsets=np.array([0, 2]))
     with pytest.raises(DataError, match="no 'targets' array"):

@@ -52,7 +52,7 @@ def test_resume_without_config_reads_the_runs_saved_config(tmp_path):
         ("hidden_sise = 3\n", "unknown setting 'hidden_sise'"),
         ("[model]\nwidth = 3\n", "unknown setting [model] 'width'"),
         ('hidden_size = "big"\n', "expected hidden_size to be int"),
-        ("lr = -1.0\n", "expected lr > 0"),
+        ("lr = -1.0\n", "expected lr finite and > 0"),
         ("model = 'transformer'\n", "expected model one of"),
         ("hidden_size = \n", "invalid TOML"),
     ],

@@ -18,6 +18,16 @@ from seqbucket.batching.planner import BatchPlan, plan
 from seqbucket.errors import CheckpointError
 
 
+class PlannedBatch(list[int]):
+    """One batch's example indices, as the plain list ``DataLoader`` expects, carrying the
+    plan's padded length ``pad_to``. ``SequenceDataset`` passes it on to ``collate`` (see
+    ``SequenceDataset.__getitems__``), so ``DataLoader(ds, batch_sampler=sampler,
+    collate_fn=collate)`` pads exactly as ``iter_batches`` says (bucket edges with
+    ``pad_to="boundary"``). A plain list keeps working wherever a list of ints is expected."""
+
+    pad_to: int
+
+
 class BucketBatchSampler(Sampler[list[int]]):
     """Yields one rank's batches of one epoch, from the current step on.
 
@@ -104,8 +114,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.step = 0
 
     def __iter__(self) -> Iterator[list[int]]:
-        for _, indices, _ in self.iter_batches():
-            yield indices.tolist()
+        """The batches as ``PlannedBatch`` lists (indices that carry the plan's ``pad_to``)."""
+        for _, indices, pad_to in self.iter_batches():
+            batch = PlannedBatch(indices.tolist())
+            batch.pad_to = pad_to
+            yield batch
 
     def _identity(self) -> dict[str, int]:
         # The plan identity (see __init__): O(1), the CRC32s were taken once.

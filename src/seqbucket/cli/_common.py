@@ -8,6 +8,9 @@ from typing import Any
 
 EXIT_USER_ERROR = 2  # bad input, settings or files: one line on stderr, no traceback
 EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by SIGINT"
+# The reader of stdout left (`seqbucket plan plaid | head -1`): 128 + SIGPIPE, as for any tool
+# a closed pipe stops. Not for `train`, which ignores a closed pipe and finishes its run.
+EXIT_BROKEN_PIPE = 141
 
 
 def plural(n: int, noun: str) -> str:

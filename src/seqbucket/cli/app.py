@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from seqbucket import __version__
-from seqbucket.cli._common import EXIT_INTERRUPTED, EXIT_USER_ERROR
+from seqbucket.cli._common import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_USER_ERROR
 from seqbucket.errors import SeqbucketError
 
 # One entry per subcommand; each module defines ``register(subparsers)`` which adds its parser
@@ -48,11 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("seqbucket: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # `seqbucket inspect plaid | head`: the reader left; that is not an error. Point stdout
-        # at devnull so Python's exit-time flush does not complain a second time.
+        # `seqbucket inspect plaid | head`: the reader left before the output ended. Exit 141
+        # (128 + SIGPIPE), as a shell tool killed by SIGPIPE would, so `set -o pipefail` sees
+        # that the output was cut. `train` never gets here: it ignores a closed pipe and
+        # finishes its run. Point stdout at devnull so Python's exit-time flush stays silent.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        return EXIT_BROKEN_PIPE
     except SeqbucketError as exc:
         print(f"seqbucket: error: {_one_line(str(exc))}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -93,11 +93,21 @@ def run(args: argparse.Namespace) -> int:
         randomness=args.randomness,
         maxlen=args.maxlen,
     )
-    lengths = np.asarray(load_dataset(args.data, split=args.split).lengths)
+    # Only lengths matter here: labels are not read, so a file's labels never stop a plan.
+    lengths = np.asarray(load_dataset(args.data, split=args.split, require_labels=False).lengths)
     where = dict(seed=args.seed, rank=args.rank, world_size=args.world_size)
     this = plan(lengths, config, epoch=args.epoch, **where)
     figure = repeat_over_gaps(lengths, config, epoch=args.epoch, gaps=args.gaps, **where)
     print(f"data: {args.data} ({lengths.size} examples, lengths {lengths.min()}..{lengths.max()})")
+    # Say which plan this is: `train` plans a different set (its training part, without the
+    # validation share) at its own batch size, and a user comparing the two must know.
+    budget = f"token budget {config.max_tokens}" if config.max_tokens else "batch size"
+    size = "" if config.max_tokens else f" {config.batch_size}"
+    print(
+        f"shown: the {args.split!r} split, all {lengths.size} examples, at {budget}{size}; "
+        "`train` plans only its training part (without --val-fraction) at its own "
+        "--batch-size (see `seqbucket train --help`)"
+    )
     print(this.report())
     print(
         f"measured repeat-pair fraction of epoch {args.epoch} vs the {args.gaps} epochs after it:"

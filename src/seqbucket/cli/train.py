@@ -17,6 +17,7 @@ from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
 from seqbucket.cli._flags import add_config_flags
 from seqbucket.train import TrainConfig, resolve_config, train
 from seqbucket.train.config import CHOICES, field_types, is_optional
+from seqbucket.train.progress import write_line
 
 # How some generated flags are shown or spelled; what they mean lives in TrainConfig alone.
 _METAVARS = {"batching": "STRATEGY", "out": "RUN_DIR", "test": "DATA_OR_SPLIT"}
@@ -68,23 +69,25 @@ def run(args: argparse.Namespace) -> int:
     # A second Ctrl-C, or one before training starts, reaches cli/app.py: exit 130, one line.
     result = train(config, force=args.force, resume=args.resume)
     if result.interrupted:
-        print(
+        write_line(
+            sys.stderr,
             f"seqbucket: interrupted at epoch {result.epochs + 1}, step {result.steps}; "
             f"checkpoint saved to {result.run_dir / 'checkpoints' / 'last.pt'}. Resume with: "
             f"seqbucket train {config.data} --out {result.run_dir} --resume",
-            file=sys.stderr,
         )
         return EXIT_INTERRUPTED
     if result.val is None:
         kept = "no validation split, so the last epoch's weights are kept"
     else:
         kept = f"best validation epoch {result.best_epoch}"
-    print(
+    # A closed stdout (`| head`) is ignored: the run and its result.json are already complete.
+    write_line(
+        sys.stdout,
         f"trained {plural(result.epochs, 'epoch')} ({plural(result.steps, 'step')}, stopped by "
-        f"{result.stop_reason}), {kept}, in {result.seconds:.1f} s; run in {result.run_dir}"
+        f"{result.stop_reason}), {kept}, in {result.seconds:.1f} s; run in {result.run_dir}",
     )
     if result.val:
-        print("validation: " + format_metrics(result.val))
+        write_line(sys.stdout, "validation: " + format_metrics(result.val))
     if result.test:
-        print("test: " + format_metrics(result.test))
+        write_line(sys.stdout, "test: " + format_metrics(result.test))
     return 0

@@ -78,8 +78,25 @@ def _target_kind(y: object, i: int) -> str:
     raise DataError(f"collate: example {i} has a target of type {type(y).__name__}")
 
 
+def _as_example(item: object, i: int) -> Example:
+    """``item`` as an :class:`Example`: an Example itself, or an ``(x, y)`` pair (NumPy arrays,
+    tensors or lists for ``x``; ``y`` a class id, a value, per-step ids or None)."""
+    if isinstance(item, Example):
+        return item
+    if isinstance(item, (tuple, list)) and len(item) == 2:
+        x, y = item
+        if isinstance(x, torch.Tensor):
+            x = x.detach().cpu().numpy()
+        if isinstance(y, torch.Tensor):
+            y = y.item() if y.ndim == 0 else y.detach().cpu().numpy()
+        return Example(np.asarray(x), y)
+    raise DataError(
+        f"collate: example {i} is a {type(item).__name__}; expected an Example or an (x, y) pair"
+    )
+
+
 def collate(
-    examples: Sequence[Example],
+    examples: Sequence[Example] | Sequence[tuple[object, object]],
     pad_to: int | None = None,
     *,
     padding: str = "post",
@@ -90,8 +107,11 @@ def collate(
     """Pad ``examples`` to one length and stack them into a :class:`Batch`.
 
     Args:
-        examples: B examples, all feature ``(T_i, F)`` with the same F, or all ids ``(T_i,)``.
-        pad_to: the padded length T (e.g. a bucket boundary); ``None``: the longest example.
+        examples: B examples (or ``(x, y)`` pairs), all feature ``(T_i, F)`` with the same F,
+            or all ids ``(T_i,)``.
+        pad_to: the padded length T (e.g. a bucket boundary); ``None``: the ``pad_to`` that
+            ``examples`` carries (a ``PaddedExamples`` batch fetched by a ``DataLoader`` with a
+            ``BucketBatchSampler``), else the longest example.
         padding: ``'post'`` or ``'pre'`` (see NOTE [padding convention]).
         truncate: when False, an example longer than ``pad_to`` raises ``DataError``; when
             True it is cut to ``pad_to`` steps (its per-step targets with it).
@@ -103,6 +123,9 @@ def collate(
         A :class:`Batch` (CPU tensors).
     """
     check_padding_side(padding)
+    if pad_to is None:
+        pad_to = getattr(examples, "pad_to", None)
+    examples = [_as_example(e, i) for i, e in enumerate(examples)]
     if truncating not in ("pre", "post"):
         raise DataError(f"collate: truncating must be 'pre' or 'post', got {truncating!r}")
     b = len(examples)

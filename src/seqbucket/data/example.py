@@ -51,6 +51,14 @@ class Example:
         return int(self.x.shape[0])
 
 
+class PaddedExamples(list[Example]):
+    """The examples of one planned batch, carrying the plan's padded length ``pad_to`` (None:
+    pad to the batch maximum). ``DataLoader`` hands this list to its ``collate_fn``, and
+    ``collate`` pads to ``pad_to`` when it is not given one itself."""
+
+    pad_to: int | None = None
+
+
 def _readonly(array: np.ndarray) -> np.ndarray:
     array.flags.writeable = False
     return array
@@ -187,6 +195,13 @@ class SequenceDataset(Dataset):
         else:
             y = int(t[i])
         return Example(x, y)
+
+    def __getitems__(self, indices: Sequence[int]) -> PaddedExamples:
+        """The examples at ``indices`` (``DataLoader`` fetches a batch through this). A batch
+        from ``BucketBatchSampler`` carries its padded length, which is kept for ``collate``."""
+        out = PaddedExamples(self[i] for i in indices)
+        out.pad_to = getattr(indices, "pad_to", None)
+        return out
 
     # -- cheap properties ------------------------------------------------------------------
     @property

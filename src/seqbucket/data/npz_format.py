@@ -25,6 +25,25 @@ from seqbucket.data.example import PER_STEP_TASKS, SequenceDataset
 from seqbucket.data.vocab import Vocab
 from seqbucket.errors import DataError
 
+# The arrays a file may hold, as a message lists them (values and offsets are required).
+_KEYS = ("values", "offsets", "targets", "task", "label_names", "vocab")
+
+
+def _class_ids(targets: np.ndarray, name: str, task: str) -> np.ndarray:
+    """``targets`` as int64 class ids; fractional values (0.5) are refused, never truncated."""
+    if np.issubdtype(targets.dtype, np.integer):
+        return targets
+    if not np.issubdtype(targets.dtype, np.number) or targets.dtype.kind == "c":
+        raise DataError(f"{name}: {task} targets must be integer class ids, got {targets.dtype}")
+    whole = np.isfinite(targets) & (targets == np.round(targets))
+    if not whole.all():
+        i = int(np.flatnonzero(~whole)[0])
+        raise DataError(
+            f"{name}: {task} targets must be integer class ids, got {targets[i].item()!r} at "
+            f"index {i}; for numeric targets store task='regress' in the file"
+        )
+    return targets.astype(np.int64)
+
 
 def write_npz(path: str | os.PathLike[str], ds: SequenceDataset, *, compress: bool = True) -> None:
     """Save ``ds`` (values, offsets, targets, task, label names, vocabulary) to ``path``."""
@@ -58,6 +77,12 @@ def read_npz(
     """
     p = check_readable(path)
     name = Path(p).name
+    if not zipfile.is_zipfile(p):
+        # np.load would try the file as a pickle and suggest allow_pickle, which is no help.
+        raise DataError(
+            f"{name}: not an .npz file (expected the zip archive numpy.savez writes, "
+            f"with arrays {', '.join(_KEYS)})"
+        )
     try:
         with np.load(p, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
@@ -98,7 +123,12 @@ def read_npz(
         )
     targets = arrays.get("targets") if require_labels else None
     if require_labels and targets is None:
-        raise DataError(f"{name}: no 'targets' array (pass require_labels=False for inputs)")
+        raise DataError(
+            f"{name}: no 'targets' array to train or score on; expected arrays "
+            f"{', '.join(_KEYS)}, got {', '.join(arrays)}"
+        )
+    if targets is not None and task in ("classify", *PER_STEP_TASKS):
+        targets = _class_ids(targets, name, task)
     names = stored_names if stored_names is not None else label_names
     if targets is not None and task == "classify" and names is not None and len(targets):
         out_of_range = np.flatnonzero((targets < 0) | (targets >= len(names)))

@@ -9,8 +9,11 @@ Each record (a CSV/TSV row, or a JSON object on one line) holds either
 
 and a target in ``label_column`` (default ``"label"``):
 
-- ``task="classify"`` (default): a class label (any string or number);
+- ``task="classify"``: a class label (text, a number or true/false; one kind per file, see
+  :mod:`seqbucket.data.labels`);
 - ``task="regress"``: a number;
+- ``task=None`` (default): classify, except that numeric labels that look like quantities
+  (``1.5``) raise ``DataError`` asking for ``classify`` or ``regress``;
 - (JSONL) a *list* of labels, one per token or step: the task becomes ``"tag"``.
 
 ``require_labels=False`` reads prediction inputs: the label column may be absent and ``y`` is
@@ -30,7 +33,13 @@ import numpy as np
 
 from seqbucket.data._files import read_text
 from seqbucket.data.example import SequenceDataset
-from seqbucket.data.labels import encode_labels, label_text, sorted_labels
+from seqbucket.data.labels import (
+    check_numeric_classes,
+    encode_labels,
+    label_kinds,
+    label_text,
+    sorted_labels,
+)
 from seqbucket.data.tokenize import get_tokenizer
 from seqbucket.data.vocab import Vocab
 from seqbucket.errors import ConfigError, DataError
@@ -114,7 +123,7 @@ def read_records(
     min_freq: int = 1,
     max_size: int | None = None,
     require_labels: bool = True,
-    task: str = "classify",
+    task: str | None = None,
     lowercase: bool = False,
 ) -> SequenceDataset:
     """Read a ``.csv``, ``.tsv`` or ``.jsonl`` file (see the module docstring).
@@ -126,10 +135,11 @@ def read_records(
             from this file with ``min_freq`` and ``max_size``.
         label_names: reuse this label order; default: the sorted labels of this file.
         require_labels: False for prediction inputs (``y`` is ``None``).
-        task: ``"classify"`` or ``"regress"``; JSONL list labels give ``"tag"``.
+        task: ``"classify"``, ``"regress"`` or None (infer; see the module docstring); JSONL
+            list labels give ``"tag"``.
         lowercase: lowercase text before tokenizing.
     """
-    if task not in _TEXT_TASKS:
+    if task is not None and task not in _TEXT_TASKS:
         raise ConfigError(f"task for text records must be classify or regress, got {task!r}")
     tokenize = get_tokenizer(tokenizer)
     text, name = read_text(path)
@@ -193,13 +203,13 @@ def _targets(
     raw: list[Any],
     records: list[Record],
     lengths: np.ndarray,
-    task: str,
+    task: str | None,
     label_names: Sequence[str] | None,
     require_labels: bool,
 ) -> tuple[np.ndarray | None, list[str] | None, str]:
     """``(targets, label_names, task)`` from the raw label values (see the module docstring)."""
     if not require_labels:
-        return None, list(label_names) if label_names is not None else None, task
+        return None, list(label_names) if label_names is not None else None, task or "classify"
     wheres = [where for where, _ in records]
     if any(isinstance(v, list) for v in raw):
         # Per-step tags: one label per token or step.
@@ -209,11 +219,14 @@ def _targets(
                 got = len(value) if isinstance(value, list) else type(value).__name__
                 raise DataError(f"{where}: expected a list of {n} tags (one per step), got {got}")
             pairs.extend((label_text(v), where) for v in value)
+            label_kinds([(v, where) for v in value])
         names = list(label_names) if label_names is not None else sorted_labels(p[0] for p in pairs)
         return encode_labels(pairs, names, what="tag"), names, "tag"
     if task == "regress":
         out = np.empty(len(raw), dtype=np.float32)
         for k, (value, where) in enumerate(zip(raw, wheres, strict=True)):
+            if isinstance(value, bool) or value is None:
+                raise DataError(f"{where}: target {value!r} is not a number")
             try:
                 out[k] = float(value)
             except (TypeError, ValueError):
@@ -221,9 +234,10 @@ def _targets(
             if not np.isfinite(out[k]):
                 raise DataError(f"{where}: target {value!r} is not finite")
         return out, None, "regress"
-    pairs = [(label_text(v), where) for v, where in zip(raw, wheres, strict=True)]
-    for label, where in pairs:
-        if not label:
-            raise DataError(f"{where}: empty label")
+    located = list(zip(raw, wheres, strict=True))
+    kind = label_kinds(located)  # one kind per file; null and empty labels raise here
+    if kind == "number" and task is None and label_names is None:
+        check_numeric_classes(located, records[0][0].rsplit(" line ", 1)[0])
+    pairs = [(label_text(v), where) for v, where in located]
     names = list(label_names) if label_names is not None else sorted_labels(p[0] for p in pairs)
     return encode_labels(pairs, names), names, "classify"

@@ -128,11 +128,14 @@ class LoadedRun:
                 label_names=self.meta.label_names,
                 require_labels=require_labels,
             )
-        except DataError:
-            # A feature model's labels may not even parse in a text file: say what matters.
-            if self.meta.vocab is None and file_format(data) in (".csv", ".tsv", ".jsonl", ".txt"):
+        except DataError as exc:
+            # The labels may fail first (another data set's classes, a text file's labels for a
+            # feature model), while what matters is that the inputs do not fit: say that.
+            try:
                 probe = load_data(data, split, config=self.config, require_labels=False)
-                self.check_inputs(probe, data)
+            except DataError:
+                raise exc from None
+            self.check_inputs(probe, data)
             raise
         self.check_inputs(ds, data)
         return ds
@@ -172,11 +175,19 @@ class LoadedRun:
         return ds
 
 
-def load_run(run_dir: str | Path, *, device: str = "auto") -> LoadedRun:
+def load_run(
+    run_dir: str | Path, *, device: str = "auto", allow_incomplete: bool = False
+) -> LoadedRun:
     """Load ``<run_dir>/checkpoints/best.pt``, or ``last.pt`` when there is no ``best.pt`` (the
-    returned ``checkpoint`` says which; the CLI tells the user)."""
+    returned ``checkpoint`` says which; the CLI tells the user).
+
+    A run whose training did not finish (marked ``INCOMPLETE``) raises ``CheckpointError``
+    saying how to finish or remove it, unless ``allow_incomplete`` (training scores its own
+    test split before it marks the run complete)."""
     run = RunDir(Path(run_dir))
     run.require_exists()
+    if not allow_incomplete:
+        run.require_complete()
     path = run.best if run.best.is_file() else run.last
     if not path.is_file():
         raise CheckpointError(f"expected a checkpoint in {run.checkpoints}, got none")

@@ -36,10 +36,12 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
 
     Raises:
         CheckpointError: the write failed (e.g. out of disk); the previous file at ``path``, if
-            any, is untouched and the temporary file is removed.
+            any, is untouched and the temporary file is removed. The message says whether there
+            was a previous file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    existed = path.is_file()
     payload = {"format": FORMAT, "version": VERSION, **state}
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -55,9 +57,12 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         reason = exc.strerror or str(exc)
-        raise CheckpointError(
-            f"could not write checkpoint {path}: {reason}; the previous checkpoint is intact"
-        ) from exc
+        kept = (
+            "the previous checkpoint is intact"
+            if existed
+            else f"there was no earlier {path.name}, so none exists now"
+        )
+        raise CheckpointError(f"could not write checkpoint {path}: {reason}; {kept}") from exc
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)

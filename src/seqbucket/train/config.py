@@ -18,6 +18,7 @@ The TOML file may be flat (``hidden_size = 64``) or grouped in sections, as ``to
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 import typing
 from dataclasses import dataclass, fields
@@ -51,6 +52,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "lm_mode": LM_MODES,
     "overlong": OVERLONG_POLICIES,
 }
+MAX_SEED = 2**32 - 1  # numpy.random.default_rng and torch.manual_seed both accept [0, this]
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class TrainConfig:
     max_steps: int | None = None  # upper bound on optimiser steps; none: only epochs stop it
     patience: int | None = 15  # epochs without a better val metric before stopping; none: never
     # -- run --
-    seed: int = 0  # seeds the split, the batch plans, the weights and dropout
+    seed: int = 0  # seeds the split, plans, weights and dropout; in [0, 2**32 - 1] (numpy's)
     out: str | None = None  # run directory; none: runs/<data name>
     checkpoint_every: int | None = None  # also save every N steps (epoch ends always save)
     tensorboard: bool = False  # also log to <run>/tensorboard (needs the tensorboard extra)
@@ -123,7 +125,11 @@ class TrainConfig:
         _check(self.hidden_size >= 1, "hidden_size", ">= 1", self.hidden_size)
         _check(self.num_layers >= 1, "num_layers", ">= 1", self.num_layers)
         _check(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
-        _check(self.lr > 0, "lr", "> 0", self.lr)
+        # inf passes "> 0" yet diverges at the first step; NaN fails every comparison.
+        _check(math.isfinite(self.lr) and self.lr > 0, "lr", "finite and > 0", self.lr)
+        # numpy's and torch's generators take seeds in [0, 2**32 - 1]; beyond it they raise
+        # their own tracebacks deep in the run.
+        _check(0 <= self.seed <= MAX_SEED, "seed", f"in [0, {MAX_SEED}]", self.seed)
         _check(self.warmup_steps >= 0, "warmup_steps", ">= 0", self.warmup_steps)
         for name in (
             *("max_tokens", "epochs", "max_steps", "checkpoint_every", "threads"),

@@ -14,7 +14,6 @@ and logs the whole epoch in its place, so a curve holds each epoch once.
 from __future__ import annotations
 
 import json
-import math
 import resource
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 import torch
 
 from seqbucket.errors import ConfigError
+from seqbucket.train.jsonfile import finite_or_none, to_json
 
 
 def peak_memory_mb(device: torch.device) -> float:
@@ -80,7 +80,7 @@ class MetricsLogger:
         self.path = Path(path)
         if keep_before_epoch is not None and self.path.exists():
             kept = [r for r in read_metrics(self.path) if r.get("epoch", 0) < keep_before_epoch]
-            self.path.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+            self.path.write_text("".join(to_json(r) + "\n" for r in kept), encoding="utf-8")
         self._writer = None
         if tensorboard_dir is not None:
             try:
@@ -93,9 +93,9 @@ class MetricsLogger:
             self._writer = SummaryWriter(log_dir=str(tensorboard_dir))
 
     def log(self, record: dict[str, Any]) -> None:
-        clean = {k: _json_number(v) for k, v in record.items()}
+        clean = finite_or_none(record)
         with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(clean) + "\n")
+            handle.write(to_json(clean) + "\n")
         if self._writer is not None:
             step = int(record.get("step", 0))
             for key, value in clean.items():
@@ -107,10 +107,3 @@ class MetricsLogger:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-
-
-def _json_number(value: Any) -> Any:
-    # JSON has no NaN/inf; null says "not measured" without breaking strict readers.
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

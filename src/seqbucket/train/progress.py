@@ -3,10 +3,15 @@
 The bar is shown only when stderr is a terminal and the run is not ``quiet``; otherwise (a log
 file, CI, ``--quiet``) nothing is drawn per step and one summary line is printed per epoch, so logs
 stay readable.
+
+Nothing here ever stops a run: a stream whose reader went away (``train ... | head -2``) is
+pointed at ``os.devnull`` and training goes on to write its checkpoints and ``result.json``
+(see :func:`write_line`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, TextIO
 
@@ -53,18 +58,41 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        print(format_epoch(record), file=self.stream, flush=True)
+        write_line(self.stream, format_epoch(record))
 
     def message(self, text: str) -> None:
         if self._bar is not None:
             self._bar.write(text, file=self.stream)
         else:
-            print(text, file=self.stream, flush=True)
+            write_line(self.stream, text)
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+def write_line(stream: TextIO, text: str) -> None:
+    """Print ``text`` to ``stream``. A closed pipe (the reader left) is not an error for a
+    training run: the stream's descriptor is pointed at ``os.devnull``, so this and every later
+    write, and Python's flush at exit, succeed silently."""
+    try:
+        print(text, file=stream, flush=True)
+    except BrokenPipeError:
+        silence(stream)
+
+
+def silence(stream: TextIO) -> None:
+    """Point ``stream``'s file descriptor at ``os.devnull`` (a no-op for in-memory streams)."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
 
 
 def format_epoch(record: dict[str, Any]) -> str:

@@ -5,13 +5,14 @@ training data and, before any training, the test data (so a bad test split fails
 after training); carve a stratified validation split from train; fit the feature standardisation
 on the training part; build the model and its batch plan, and load any resume state; only then
 prepare the run directory (``force`` deletes the old run here, once everything above passed);
-train (or resume); then score the best checkpoint on the
-test data and write ``result.json``.
+train (or resume); then score the best checkpoint on the test data and write ``result.json``.
+The whole run holds the run directory's lock, and the directory is marked ``INCOMPLETE`` until
+``result.json`` is written (see rundir.py). Before training, ``sanity.py`` refuses what cannot
+sensibly run (a single class, a model too big for the memory) and warns about outliers.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,16 +22,24 @@ import numpy as np
 
 from seqbucket.data import SPLITS, SequenceDataset
 from seqbucket.errors import ConfigError
-from seqbucket.models import ModelConfig, build_model, param_count
+from seqbucket.models import ModelConfig, param_count
 from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.config import TrainConfig
 from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
+from seqbucket.train.jsonfile import to_json
 from seqbucket.train.metrics import MetricsLogger
 from seqbucket.train.progress import Progress
 from seqbucket.train.rng import seed_everything
 from seqbucket.train.rundir import RunDir
+from seqbucket.train.sanity import (
+    build_model_or_explain,
+    check_classes,
+    check_fits_buckets,
+    check_memory,
+    outlier_warnings,
+)
 from seqbucket.train.split import stratified_split
 from seqbucket.train.standardize import Standardizer
 from seqbucket.train.trainer import Trainer
@@ -113,13 +122,15 @@ def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> 
     """
     start = time.perf_counter()
     run = RunDir(config.run_dir)
-    # Everything that can fail on a typo is checked before anything is deleted (--force):
-    # the directory state, the batching spec, then (in _train) the data and the task.
-    run.check(force=force, resume=resume)
-    batching_config(config)
-    resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
-    with num_threads(config.threads):
-        return _train(config, run, resume_state, start, force=force, resume=resume)
+    # One writer per run directory for the whole run: a second `train --out` here is refused.
+    with run.locked():
+        # Everything that can fail on a typo is checked before anything is deleted (--force):
+        # the directory state, the batching spec, then (in _train) the data and the task.
+        run.check(force=force, resume=resume)
+        batching_config(config)
+        resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
+        with num_threads(config.threads):
+            return _train(config, run, resume_state, start, force=force, resume=resume)
 
 
 def _train(
@@ -135,6 +146,7 @@ def _train(
 
     full = load_data(config.data, "train", config=config, training=True)
     check_task(config, full)
+    check_classes(full, config.data)
     config = config.resolved_for(full.task)
     train_labels = _label_ids(full)
     test_ds = None
@@ -156,6 +168,7 @@ def _train(
     if config.standardize and full.num_features is not None:
         # ``values`` holds exactly the real steps of the training part (subset gathers them).
         standardizer = Standardizer.fit(train_ds.values)
+    check_fits_buckets(train_ds.lengths, config)
     meta = DataMeta(full.task, full.label_names, full.vocab, standardizer, _label_ids(train_ds))
 
     seed_everything(config.seed)
@@ -163,13 +176,16 @@ def _train(
     # sequence of train and test (a structural choice; nothing is fitted to the test data).
     longest = max(int(full.lengths.max()), int(test_ds.lengths.max()) if test_ds else 0)
     mcfg = model_config(config, full, max_len=longest)
-    model = build_model(mcfg)
+    check_memory(mcfg, config, device)
+    model = build_model_or_explain(mcfg)
     progress = Progress(quiet=config.quiet)
     trainer = Trainer(
         config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress
     )
     if resume_state is not None:
         trainer.load_state_dict(resume_state, str(run.last))
+        if trainer.stop_reason and not run.is_incomplete():
+            raise ConfigError(nothing_to_train(run, trainer.stop_reason, trainer))
     # Only now, with the data, the task, the batching plan and any resume state checked, may an
     # old run be deleted (--force).
     run.prepare(force=force, resume=resume)
@@ -179,6 +195,13 @@ def _train(
     )
     for note in trainer.notes:
         progress.message(note)
+    if resume_state is None:
+        plan0 = trainer.sampler.plan
+        strategy = trainer.sampler.config.strategy
+        for warning in outlier_warnings(
+            train_ds.lengths, plan0, mcfg, strategy=strategy, device=device
+        ):
+            progress.message(warning)
     config.save_toml(run.config)
     logger = MetricsLogger(
         run.metrics,
@@ -197,7 +220,7 @@ def _train(
     test = None
     if not fit.interrupted and test_ds is not None:
         # The same scoring as `seqbucket evaluate` (checkpoint config and standardiser).
-        test = score_run(load_run(run.path, device=config.device), test_ds)
+        test = score_run(load_run(run.path, device=config.device, allow_incomplete=True), test_ds)
     best = fit.best or {}
     result = RunResult(
         run_dir=run.path,
@@ -212,5 +235,20 @@ def _train(
     )
     if not fit.interrupted:
         summary = {k: v for k, v in result.__dict__.items() if k != "run_dir"}
-        run.result.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        run.result.write_text(to_json(summary, indent=2) + "\n", encoding="utf-8")
+        run.mark_complete()
     return result
+
+
+def nothing_to_train(run: RunDir, reason: str, trainer: Trainer) -> str:
+    """The refusal of a ``--resume`` that would train nothing (a finished run whose limits were
+    not raised), with the limit to raise."""
+    raise_what = {
+        "epochs": f"--epochs above {trainer.epoch}",
+        "max_steps": f"--max-steps above {trainer.global_step}",
+        "patience": "a larger --patience",
+    }.get(reason, "a larger limit")
+    return (
+        f"nothing to train: the run in {run.path} already finished ({trainer.epoch} epochs, "
+        f"{trainer.global_step} steps, stopped by {reason}); resume with {raise_what}"
+    )

@@ -57,8 +57,16 @@ def stratified_split(
     val = np.sort(np.concatenate(val_parts)).astype(np.int64)
     train = np.setdiff1d(np.arange(num_examples, dtype=np.int64), val)
     if len(val) == 0:
+        # Raising val_fraction cannot help here: a split needs two examples of one class (one
+        # stays in training); a small fraction of a larger group always rounds up to one.
+        why = (
+            f"only {num_examples} example"
+            if num_examples < 2
+            else f"each of the {len(groups)} classes has a single example"
+        )
         raise DataError(
-            f"expected a non-empty validation split from val_fraction={fraction}, "
-            f"got 0 of {num_examples} examples; raise --val-fraction or add data"
+            f"expected a validation split from val_fraction={fraction}, got none: {why}, and "
+            "one must stay in training; pass --val-fraction 0 to train without validation, or "
+            "add data"
         )
     return train, val

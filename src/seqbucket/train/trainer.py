@@ -20,16 +20,17 @@ A partial epoch never counts towards ``patience``.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
 
 from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
-from seqbucket.errors import CheckpointError
+from seqbucket.errors import CheckpointError, TrainingError
 from seqbucket.models import ModelConfig, flush_denormals, masked_loss
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
@@ -250,7 +251,12 @@ class Trainer:
 
     # -- the loop -------------------------------------------------------------------------------
     def fit(self, logger: MetricsLogger) -> FitResult:
-        """Train until epochs, max_steps or patience says stop, or Ctrl-C (then checkpoint)."""
+        """Train until epochs, max_steps or patience says stop, or Ctrl-C (then checkpoint).
+
+        Raises:
+            TrainingError: the training or validation loss became NaN or infinite (divergence);
+                that epoch is never logged, marked best or checkpointed.
+        """
         records: list[dict[str, Any]] = []
         with (
             flush_denormals(),
@@ -330,7 +336,19 @@ class Trainer:
             positions = int(torch.count_nonzero(batch.y != IGNORE_INDEX))
         else:
             positions = b
-        return float(loss.detach()), positions, int(batch.lengths.sum()), b * t
+        value = float(loss.detach())  # the sync this step already had; checked for divergence
+        if not math.isfinite(value):
+            self._diverged(f"the training loss became {value}", self.global_step + 1)
+        return value, positions, int(batch.lengths.sum()), b * t
+
+    def _diverged(self, what: str, step: int) -> NoReturn:
+        """Stop the run: a non-finite loss never becomes a result, a best epoch or a checkpoint
+        (the weights in memory are already corrupt, so nothing is saved from here)."""
+        raise TrainingError(
+            f"training diverged at epoch {self.epoch + 1}, step {step}: {what}; "
+            f"try a lower --lr than {self.config.lr:g} (e.g. {self.config.lr / 10:g}), then "
+            f"start over with --force"
+        )
 
     def _end_epoch(self, logger: MetricsLogger, *, partial: bool = False) -> dict[str, Any]:
         """Validate, log the epoch's record, track the best epoch and save ``last.pt``.
@@ -356,6 +374,8 @@ class Trainer:
                 device=self.device,
                 standardizer=self.standardizer,
             )
+            if not math.isfinite(val["loss"]):
+                self._diverged(f"the validation loss became {val['loss']}", self.global_step)
             record["val_loss"] = val["loss"]
             key = "val_rmse" if "rmse" in val else "val_accuracy"
             record[key] = val.get("rmse", val.get("accuracy"))
