@@ -14,7 +14,15 @@ from typing import Any
 
 from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
 from seqbucket.train import TrainConfig, resolve_config, train
-from seqbucket.train.config import LM_MODES, MODEL_KINDS, OVERLONG, TASKS, TOKENIZERS
+from seqbucket.train.config import (
+    DEVICES,
+    LM_MODES,
+    MODEL_KINDS,
+    OVERLONG,
+    PRECISIONS,
+    TASKS,
+    TOKENIZERS,
+)
 
 # flag destinations that are TrainConfig fields of the same name
 _FIELDS = (
@@ -22,7 +30,7 @@ _FIELDS = (
     "bidirectional", "dropout", "epochs", "max_steps", "lr", "seed", "val_fraction", "patience",
     "out", "checkpoint_every", "tensorboard", "quiet", "test",
     "text_column", "label_column", "tokenizer", "min_freq", "max_size", "lm_mode", "chunk_size",
-    "max_length", "overlong",
+    "max_length", "overlong", "device", "precision", "init_from",
 )  # fmt: skip
 
 _DEFAULTS = TrainConfig()
@@ -94,6 +102,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--test",
         metavar="DATA_OR_SPLIT",
         help="test file, or split name of DATA (default: the test split of an embedded set)",
+    )
+    hardware = p.add_argument_group("device and precision")
+    hardware.add_argument(
+        "--device", choices=DEVICES, help=_d("device", "auto: CUDA when available, else CPU")
+    )
+    hardware.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help=_d("precision", "bf16/fp16: autocast (fp16 with a grad scaler); fp32 is exact"),
+    )
+    p.add_argument(
+        "--init-from",
+        metavar="RUN",
+        help="start from the best weights of another run (fine-tuning; extends a finished cosine "
+        "run with a new schedule, where --resume would not)",
     )
     text = p.add_argument_group(
         "reading files (saved in the run; evaluate and predict read their inputs the same way)"

@@ -36,6 +36,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 MODEL_KINDS = ("rnn", "gru", "lstm", "unshared")
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("fp32", "bf16", "fp16")
 TOKENIZERS = ("char", "word")
 LM_MODES = ("line", "chunk")
 OVERLONG = OVERLONG_POLICIES  # the name the checks below use
@@ -95,12 +96,20 @@ class TrainConfig:
     threads: int | None = 1  # torch threads: small recurrent steps gain nothing from more, and
     # on busy cores extra threads spin (10 demo epochs: 1.7 s with 1 thread, 45 s with 2, loaded)
     device: str = "auto"  # auto: CUDA when available, else CPU
+    # fp32: exact (every exactness guarantee is stated in fp32). bf16/fp16: autocast, weights
+    # and optimiser stay fp32; fp16 adds a grad scaler, its range being too small for gradients.
+    # Faster on GPUs with tensor cores; on a CPU bf16 mostly saves memory.
+    precision: str = "fp32"
+    # A run directory whose best weights start this run (fine-tuning, or extending a finished
+    # cosine run with a fresh schedule: --resume would only continue the old, ended one)
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         _check(self.task is None or self.task in TASKS, "task", f"one of {TASKS}", self.task)
         _check(self.model in MODEL_KINDS, "model", f"one of {MODEL_KINDS}", self.model)
         _check(self.schedule in SCHEDULES, "schedule", f"one of {SCHEDULES}", self.schedule)
         _check(self.device in DEVICES, "device", f"one of {DEVICES}", self.device)
+        _check(self.precision in PRECISIONS, "precision", f"one of {PRECISIONS}", self.precision)
         _check(self.tokenizer in (None, *TOKENIZERS), "tokenizer", "char or word", self.tokenizer)
         _check(self.lm_mode in (None, *LM_MODES), "lm_mode", "line or chunk", self.lm_mode)
         _check(self.overlong in OVERLONG, "overlong", f"one of {OVERLONG}", self.overlong)
@@ -238,7 +247,10 @@ _SECTION_OF: dict[str, tuple[str, str]] = {
     },
     **{
         k: ("run", k)
-        for k in ("seed", "out", "checkpoint_every", "tensorboard", "quiet", "threads", "device")
+        for k in (
+            *("seed", "out", "checkpoint_every", "tensorboard", "quiet", "threads", "device"),
+            *("precision", "init_from"),
+        )
     },
 }
 _FIELD_OF = {(section, key): name for name, (section, key) in _SECTION_OF.items()}
