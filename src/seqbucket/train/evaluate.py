@@ -64,6 +64,7 @@ def evaluate_dataset(
         with autocast(device, config.precision):
             logits = forward(model, batch, standardizer).float()
         y = batch.y
+        assert y is not None  # evaluation data are labelled (checked by the callers)
         if ds.task == "regress":
             count = int(y.shape[0])
             sq_err += float(((logits - y.float()) ** 2).sum())
