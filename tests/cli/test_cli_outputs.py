@@ -16,7 +16,8 @@ def test_evaluate_prints_and_saves_per_class_metrics(trained, data, cli):
     proc = cli("evaluate", str(run), data["test"])
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert "macro F1" in lines[0]
+    assert ": accuracy " in lines[0]  # the one-line summary, then the table
+    assert any(line.startswith("macro F1 ") for line in lines)
     header = lines.index(next(line for line in lines if line.split()[:2] == ["#", "class"]))
     rows = lines[header + 1 : header + 10]  # one row per class, 9 speakers
     assert [r.split()[1] for r in rows] == [str(c) for c in range(1, 10)]

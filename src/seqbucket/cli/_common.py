@@ -16,13 +16,12 @@ def plural(n: int, noun: str) -> str:
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
-    """``accuracy 98.38% macro F1 0.983 loss 0.0800 (370 examples)``: one line for any task's
-    metrics (lm adds ``perplexity``)."""
+    """``accuracy 98.38% loss 0.0800 (370 examples)``: one line for any task's metrics (lm adds
+    ``perplexity``; per-class figures get their own table, ``classmetrics.format_class_table``).
+    """
     parts = []
     if "accuracy" in metrics:
         parts.append(f"accuracy {metrics['accuracy']:.2%}")
-    if "macro_f1" in metrics:
-        parts.append(f"macro F1 {metrics['macro_f1']:.3f}")
     if "rmse" in metrics:
         parts.append(f"rmse {metrics['rmse']:.4f}")
     parts.append(f"loss {metrics['loss']:.4f}")
