@@ -4,6 +4,7 @@ so the API and the command are checked against each other on the same runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -12,8 +13,10 @@ import torch
 
 import seqbucket
 from seqbucket.data import load_dataset
-from seqbucket.errors import ConfigError, DataError
+from seqbucket.errors import CheckpointError, ConfigError, DataError
+from seqbucket.models import build_model
 from seqbucket.train.generate import generate
+from seqbucket.train.init_from import init_weights, read_init_source
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +65,21 @@ def test_text_run_predicts_strings_like_the_file(text_run):
     from_file = run.predict(str(text_run["inputs"]), id_column="id")
     assert [p["label"] for p in from_memory] == [p["label"] for p in from_file]
     assert [p["id"] for p in from_file] == text_run["ids"]
+    with pytest.raises(DataError, match="line 1: no field 'user'"):
+        run.predict(str(text_run["inputs"]), id_column="user")
+
+
+def test_init_from_refuses_a_different_model(trained):
+    source = read_init_source(trained["run"])
+    run = seqbucket.load_run(trained["run"])
+    other = dataclasses.replace(run.model_config, hidden_size=9)
+    with pytest.raises(
+        CheckpointError, match=r"its model has hidden_size=8, this run's has hidden_size=9"
+    ):
+        init_weights(build_model(other), other, source)
+    init_weights(build_model(run.model_config), run.model_config, source)  # the same: accepted
+    with pytest.raises(CheckpointError, match="does not exist"):
+        read_init_source(trained["run"] / "nowhere")
 
 
 def test_generate_is_seeded_greedy_at_temperature_zero_and_lm_only(lm_run, trained):

@@ -98,7 +98,7 @@ class TrainConfig:
     device: str = "auto"  # auto: CUDA when available, else CPU
     # fp32: exact (every exactness guarantee is stated in fp32). bf16/fp16: autocast, weights
     # and optimiser stay fp32; fp16 adds a grad scaler, its range being too small for gradients.
-    # Faster on GPUs with tensor cores; on a CPU bf16 mostly saves memory.
+    # Meant for GPUs with tensor cores (fp16 needs CUDA; bf16 also runs on a CPU).
     precision: str = "fp32"
     # A run directory whose best weights start this run (fine-tuning, or extending a finished
     # cosine run with a fresh schedule: --resume would only continue the old, ended one)
