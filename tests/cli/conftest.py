@@ -8,6 +8,7 @@ fixture (``cli("train", ...)``, ``one_line_error(proc, ...)``).
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -169,3 +170,37 @@ def trained(data, cli) -> dict:
     )
     assert proc.returncode == 0, proc.stderr
     return {"run": run, "proc": proc}
+
+
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory, cli) -> dict:
+    """A char-level classifier of two made-up "languages" (CSV), and a JSONL input with ids."""
+    root = tmp_path_factory.mktemp("text")
+    rows = [("ab" * (1 + i % 4), "x") if i % 2 else ("cd" * (1 + i % 3), "y") for i in range(40)]
+    train = root / "train.csv"
+    train.write_text("text,label\n" + "".join(f"{t},{y}\n" for t, y in rows))
+    run = root / "run"
+    proc = cli("train", str(train), "--epochs", "2", "--out", str(run), *TINY)
+    assert proc.returncode == 0, proc.stderr
+    inputs = root / "in.jsonl"
+    texts = ["abab", "cd", "ab, ab", "cdcdcd"]
+    ids = ["u7", "u3", "u9", "u1"]
+    inputs.write_text(
+        "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(ids, texts, strict=True))
+    )
+    return {"run": run, "inputs": inputs, "texts": texts, "ids": ids, "root": root}
+
+
+@pytest.fixture(scope="session")
+def lm_run(tmp_path_factory, cli) -> dict:
+    """A character language model of a text that repeats, so it learns something in seconds."""
+    root = tmp_path_factory.mktemp("lm")
+    text = root / "text.txt"
+    text.write_text("".join(["the cat sat on the mat\n", "a cat and a hat\n"] * 12))
+    run = root / "run"
+    proc = cli(
+        "train", str(text), "--epochs", "4", "--hidden-size", "24", "--batch-size", "4",
+        "--quiet", "--out", str(run),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return {"run": run, "text": text}

@@ -69,7 +69,8 @@ def test_report_writes_pngs(trained, cli):
     proc = cli("report", str(trained["run"]))
     assert proc.returncode == 0, proc.stderr
     paths = [Path(p) for p in proc.stdout.split()]
-    assert {p.name for p in paths} >= {"loss.png", "accuracy.png"}
+    # confusion.png: the test split's confusion matrix from result.json
+    assert {p.name for p in paths} >= {"loss.png", "accuracy.png", "confusion.png"}
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in paths)
 
 

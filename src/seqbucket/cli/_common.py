@@ -19,13 +19,17 @@ def plural(n: int, noun: str) -> str:
 
 
 def format_metrics(metrics: dict[str, Any]) -> str:
-    """``accuracy 98.38% loss 0.0800 (370 examples)``: one line for any task's metrics."""
+    """``accuracy 98.38% loss 0.0800 (370 examples)``: one line for any task's metrics (lm adds
+    ``perplexity``; per-class figures get their own table, ``classmetrics.format_class_table``).
+    """
     parts = []
     if "accuracy" in metrics:
         parts.append(f"accuracy {metrics['accuracy']:.2%}")
     if "rmse" in metrics:
         parts.append(f"rmse {metrics['rmse']:.4f}")
     parts.append(f"loss {metrics['loss']:.4f}")
+    if "perplexity" in metrics:
+        parts.append(f"perplexity {metrics['perplexity']:.2f}")
     parts.append(f"({plural(metrics['examples'], 'example')})")
     return " ".join(parts)
 

@@ -1,4 +1,6 @@
-"""``seqbucket evaluate RUN DATA``: score a run's best checkpoint on a data set."""
+"""``seqbucket evaluate RUN DATA``: score a run's best checkpoint on a data set. Classifiers
+and taggers also get a per-class table (precision, recall, F1, support) and the confusion
+matrix; language models their perplexity."""
 
 from __future__ import annotations
 
@@ -23,4 +25,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(metrics))
     else:
         print(f"{metrics.get('data', args.input)}: {format_metrics(metrics)}")
+        if "per_class" in metrics:
+            from seqbucket.train.classmetrics import format_class_table
+
+            print(format_class_table(metrics["per_class"], metrics["confusion"]))
     return 0

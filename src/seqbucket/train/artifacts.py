@@ -7,6 +7,7 @@ the class ids seen in training. ``last.pt`` adds the training state (see ``train
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -94,7 +95,11 @@ def _misfit(path: Path | str, exc: Exception) -> NoReturn:
 
 @dataclass
 class LoadedRun:
-    """A finished run, ready to evaluate or predict."""
+    """A finished run, ready to evaluate or predict: ``seqbucket.load_run(path)``.
+
+    ``model`` (eval mode, on ``device``), ``vocab``, ``standardizer`` and ``label_names`` are
+    what training produced; ``predict`` and ``evaluate`` use them the way the CLI does.
+    """
 
     run_dir: Path
     checkpoint: Path
@@ -107,7 +112,54 @@ class LoadedRun:
 
     @property
     def standardizer(self) -> Standardizer | None:
+        """Per-channel feature scaling fitted on the training split (None: token inputs or
+        ``standardize = false``)."""
         return self.meta.standardizer
+
+    @property
+    def vocab(self) -> Vocab | None:
+        """The token vocabulary of a text model (None for feature series)."""
+        return self.meta.vocab
+
+    @property
+    def label_names(self) -> list[str] | None:
+        """Class (or tag) names in class-id order (None for lm and regress)."""
+        return self.meta.label_names
+
+    def predict(
+        self, sequences: str | Path | Sequence[Any], split: str = "test", **options: Any
+    ) -> list[dict[str, Any]]:
+        """Predictions, one record per sequence, in order (fields: see ``train.predict``).
+
+        ``sequences``: a list of strings (text model) or of ``(T, F)`` arrays (feature model),
+        or a data file path or embedded name (then ``split`` and ``predict``'s ``options``
+        ``id_column``/``echo_input`` apply)."""
+        from seqbucket.train.inputs import dataset_from_sequences
+        from seqbucket.train.predict import predict, predict_dataset
+
+        if isinstance(sequences, (str, Path)):
+            return predict(self, str(sequences), split, **options)
+        if options:
+            raise ConfigError(f"expected no options for in-memory sequences, got {sorted(options)}")
+        ds = dataset_from_sequences(self, sequences)
+        return predict_dataset(self, ds)
+
+    def evaluate(self, data: str | Path | SequenceDataset, split: str = "test") -> dict[str, Any]:
+        """Metrics on labelled ``data`` (an embedded name and its ``split``, a file, or a
+        ``SequenceDataset`` read with this run's vocabulary and label names): the same numbers
+        ``seqbucket evaluate`` prints (per-class ones for classifiers, perplexity for lm)."""
+        from seqbucket.train.evaluate import evaluate, score_run
+
+        if not isinstance(data, SequenceDataset):
+            return evaluate(self, str(data), split)
+        self.check_inputs(data, data.name)
+        if data.task != self.meta.task or not data.labelled:
+            raise ConfigError(
+                f"expected labelled {self.meta.task!r} data for the model in {self.run_dir}, got "
+                f"{'labelled' if data.labelled else 'unlabelled'} {data.task!r} data {data.name}"
+            )
+        check_known_labels(data, self.meta.train_labels, data.name)
+        return {**score_run(self, data), "data": data.name}
 
     def read_input(
         self, data: str, split: str = "test", *, require_labels: bool = True

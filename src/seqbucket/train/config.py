@@ -39,6 +39,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("fp32", "bf16", "fp16")
 TOKENIZERS = ("char", "word")
 LM_MODES = ("line", "chunk")
 
@@ -48,6 +49,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "model": MODEL_KINDS,
     "schedule": SCHEDULES,
     "device": DEVICES,
+    "precision": PRECISIONS,
     "tokenizer": TOKENIZERS,
     "lm_mode": LM_MODES,
     "overlong": OVERLONG_POLICIES,
@@ -112,6 +114,13 @@ class TrainConfig:
     # threads spin (10 demo epochs: 1.7 s with 1 thread, 45 s with 2, loaded)
     threads: int | None = 1
     device: str = "auto"  # auto: CUDA when available, else CPU
+    # fp32: exact (every exactness guarantee is stated in fp32). bf16/fp16: autocast, weights
+    # and optimiser stay fp32; fp16 adds a grad scaler, its range being too small for gradients.
+    # Meant for GPUs with tensor cores (fp16 needs CUDA; bf16 also runs on a CPU).
+    precision: str = "fp32"
+    # A run directory whose best weights start this run (fine-tuning, or extending a finished
+    # cosine run with a fresh schedule: --resume would only continue the old, ended one)
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():

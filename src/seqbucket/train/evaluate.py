@@ -13,13 +13,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
-from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
+from seqbucket._tasks import IGNORE_INDEX
 from seqbucket.data import SequenceDataset
 from seqbucket.models import flush_denormals, masked_loss
+from seqbucket.train.classmetrics import confusion_matrix, macro_f1, per_class_metrics
 from seqbucket.train.config import TrainConfig
 from seqbucket.train.guards import num_threads
+from seqbucket.train.precision import autocast
 from seqbucket.train.standardize import Standardizer
 from seqbucket.train.wiring import collate_batch, eval_batches
 
@@ -38,9 +41,13 @@ def evaluate_dataset(
 ) -> dict[str, Any]:
     """Score ``model`` on every example of ``ds`` (which must be labelled).
 
-    Returns ``{"loss", "accuracy" (classify/tag/lm) or "rmse" (regress), "examples", "seconds"}``.
+    Returns ``{"loss", "accuracy" (classify/tag/lm) or "rmse" (regress), "examples", "seconds"}``,
+    plus ``"perplexity"`` (``exp(loss)``, lm) or, for classify and tag, ``"per_class"`` (one
+    record per class: label, precision, recall, f1, support), ``"macro_f1"`` and ``"confusion"``
+    (``C x C`` counts, rows true, columns predicted; see ``classmetrics.py``).
     ``loss`` is the mean over all real target positions of the data set (examples for
     classify/regress, real steps for tag/lm), so it does not depend on how batches were formed.
+    The forward pass runs under ``config.precision``'s autocast; the loss is taken in fp32.
     """
     was_training = model.training
     model.eval()
@@ -51,21 +58,24 @@ def evaluate_dataset(
     positions = 0
     correct = 0
     sq_err = 0.0
+    confusion: np.ndarray | None = None  # (C, C) int64, classify and tag only
     for indices, pad_to in eval_batches(ds.lengths, config):
         batch = collate_batch(ds, indices, pad_to).to(device)
-        logits = forward(model, batch, standardizer)
+        with autocast(device, config.precision):
+            logits = forward(model, batch, standardizer).float()
         y = batch.y
-        assert y is not None  # scored data always carries targets (checked at load)
-        if ds.task in PER_STEP_TASKS:
-            real = y != IGNORE_INDEX  # (B, T)
-            count = int(torch.count_nonzero(real))
-            correct += int((logits.argmax(-1)[real] == y[real]).sum())
-        else:
+        assert y is not None  # evaluation data are labelled (checked by the callers)
+        if ds.task == "regress":
             count = int(y.shape[0])
-            if ds.task == "classify":
-                correct += int((logits.argmax(-1) == y).sum())
-            else:
-                sq_err += float(((logits.float() - y.float()) ** 2).sum())
+            sq_err += float(((logits - y.float()) ** 2).sum())
+        else:
+            real = y != IGNORE_INDEX  # (B, T) tag/lm; (B,) all True for classify
+            count = int(real.sum())
+            truth, guess = y[real], logits.argmax(-1)[real]  # (positions,)
+            correct += int((guess == truth).sum())
+        if ds.task in ("classify", "tag"):
+            batch_cm = confusion_matrix(truth.cpu().numpy(), guess.cpu().numpy(), logits.shape[-1])
+            confusion = batch_cm if confusion is None else confusion + batch_cm
         loss_sum += float(masked_loss(ds.task, logits, y)) * count
         positions += count
     model.train(was_training)
@@ -74,6 +84,15 @@ def evaluate_dataset(
         metrics["rmse"] = math.sqrt(sq_err / max(positions, 1))
     else:
         metrics["accuracy"] = correct / max(positions, 1)
+    if ds.task == "lm":
+        # exp of the mean per-token cross-entropy; capped so a diverged model gives inf, not an
+        # OverflowError (JSON writers turn inf into null).
+        metrics["perplexity"] = math.exp(metrics["loss"]) if metrics["loss"] < 700 else math.inf
+    if confusion is not None:
+        per_class = per_class_metrics(confusion, ds.label_names)
+        metrics["per_class"] = per_class
+        metrics["macro_f1"] = macro_f1(per_class)
+        metrics["confusion"] = confusion.tolist()
     metrics["seconds"] = time.perf_counter() - start
     return metrics
 

@@ -3,7 +3,8 @@ TensorBoard.
 
 Each line holds: ``epoch`` (1-based, as the console prints it), ``step`` (optimiser steps so
 far), ``train_loss``, ``val_loss``,
-``val_accuracy`` (classify/tag/lm) or ``val_rmse`` (regress), ``lr``, ``tokens_per_s`` (real
+``val_accuracy`` (classify/tag/lm) or ``val_rmse`` (regress), ``val_macro_f1`` (classify/tag),
+``val_perplexity`` (lm), ``lr``, ``tokens_per_s`` (real
 tokens, padding excluded), ``padding_overhead`` (padded / real - 1), ``distinct_shapes`` (distinct
 ``(B, T)`` batch shapes trained on so far: each is one kernel configuration or compiled graph),
 ``peak_memory_mb`` and ``seconds`` (wall time of the epoch). A record with ``"partial": true``

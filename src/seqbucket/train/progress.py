@@ -106,6 +106,8 @@ def format_epoch(record: dict[str, Any]) -> str:
         parts.append(f"val_acc {record['val_accuracy']:.1%}")
     if record.get("val_rmse") is not None:
         parts.append(f"val_rmse {record['val_rmse']:.4f}")
+    if record.get("val_perplexity") is not None:
+        parts.append(f"val_ppl {record['val_perplexity']:.2f}")
     parts.append(f"{record['tokens_per_s']:,.0f} tok/s")
     parts.append(f"pad {record['padding_overhead']:.1%}")
     parts.append(f"{record['seconds']:.2f}s")

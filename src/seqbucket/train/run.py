@@ -28,8 +28,10 @@ from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.config import TrainConfig
 from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
+from seqbucket.train.init_from import init_weights, read_init_source
 from seqbucket.train.jsonfile import to_json
 from seqbucket.train.metrics import MetricsLogger
+from seqbucket.train.precision import check_precision
 from seqbucket.train.progress import Progress
 from seqbucket.train.rng import seed_everything
 from seqbucket.train.rundir import RunDir
@@ -98,6 +100,7 @@ def describe_run(
     val_ds: SequenceDataset | None,
     test_ds: SequenceDataset | None,
     device: object,
+    precision: str = "fp32",
 ) -> str:
     """One header line: what is trained on what, so a log says what produced its numbers."""
     sizes = f"{len(train_ds)} train / {len(val_ds) if val_ds else 0} validation"
@@ -107,7 +110,7 @@ def describe_run(
     return (
         f"{config.data_name}: {mcfg.task}, {sizes} examples | {direction}{mcfg.kind} {shape}, "
         f"{params:,} parameters | batching {config.batching}, batch size {config.batch_size}"
-        f" | {device}"
+        f" | {device}{'' if precision == 'fp32' else ' ' + precision}"
     )
 
 
@@ -143,8 +146,26 @@ def _train(
     resume: bool,
 ) -> RunResult:
     device = pick_device(config.device)
+    check_precision(device, config.precision)
+    # --init-from: the source's vocabulary, labels and scaling go with its weights (see
+    # init_from.py). A resume takes them from its own checkpoint, and its weights from there.
+    init = None
+    carried: DataMeta | None = None
+    if config.init_from is not None:
+        if resume_state is not None:
+            carried = DataMeta.from_state(resume_state["meta"])
+        else:
+            init = read_init_source(config.init_from)
+            carried = init.meta
 
-    full = load_data(config.data, "train", config=config, training=True)
+    full = load_data(
+        config.data,
+        "train",
+        config=config,
+        training=True,
+        vocab=carried.vocab if carried else None,
+        label_names=carried.label_names if carried else None,
+    )
     check_task(config, full)
     check_classes(full, config.data)
     config = config.resolved_for(full.task)
@@ -165,7 +186,9 @@ def _train(
     train_ds = full.subset(train_idx)
     val_ds = full.subset(val_idx) if len(val_idx) else None
     standardizer = None
-    if config.standardize and full.num_features is not None:
+    if carried is not None:
+        standardizer = carried.standardizer  # the scaling the carried weights were trained on
+    elif config.standardize and full.num_features is not None:
         # ``values`` holds exactly the real steps of the training part (subset gathers them).
         standardizer = Standardizer.fit(train_ds.values)
     check_fits_buckets(train_ds.lengths, config)
@@ -178,6 +201,8 @@ def _train(
     mcfg = model_config(config, full, max_len=longest)
     check_memory(mcfg, config, device)
     model = build_model_or_explain(mcfg)
+    if init is not None:
+        init_weights(model, mcfg, init)
     progress = Progress(quiet=config.quiet)
     trainer = Trainer(
         config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress
@@ -191,8 +216,12 @@ def _train(
     run.prepare(force=force, resume=resume)
     # After the resume checks, so a refused resume prints its one error line and nothing else.
     progress.message(
-        describe_run(config, mcfg, param_count(model), train_ds, val_ds, test_ds, device)
+        describe_run(
+            config, mcfg, param_count(model), train_ds, val_ds, test_ds, device, config.precision
+        )
     )
+    if init is not None:
+        progress.message(f"initialised from {init.checkpoint}")
     for note in trainer.notes:
         progress.message(note)
     if resume_state is None:

@@ -38,6 +38,7 @@ from seqbucket.train.config import READER_FIELDS, TrainConfig
 from seqbucket.train.evaluate import evaluate_dataset, forward
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
+from seqbucket.train.precision import autocast, grad_scaler
 from seqbucket.train.progress import Progress
 from seqbucket.train.rng import capture_rng_state, restore_rng_state
 from seqbucket.train.rundir import RunDir
@@ -66,6 +67,7 @@ RESUME_LOCKED = (
     "warmup_steps",
     "grad_clip",
     "seed",
+    "precision",  # autocast rounds differently: a resume in another precision is not exact
 )
 
 
@@ -122,6 +124,7 @@ class Trainer:
         # The standardiser's statistics on the training device once (meta keeps the CPU copy
         # that checkpoints store).
         self.standardizer = meta.standardizer.to(device) if meta.standardizer else None
+        self.scaler = grad_scaler(device, config.precision)  # fp16 only (see precision.py)
         self.sampler = make_sampler(train_ds.lengths, config)
         self.sampler.set_epoch(0)
         # The sampler caches the epoch's plan, so epoch 0 is planned once, here, not twice.
@@ -166,7 +169,8 @@ class Trainer:
             raise CheckpointError(
                 f"checkpoint {path} has a cosine learning-rate schedule of {saved} steps, which "
                 f"reaches lr 0 at its end; the new limits ask for {wanted} steps. Resume with "
-                "the original --epochs/--max-steps, or start a new run with --force"
+                "the original --epochs/--max-steps, or start a new run from its weights with "
+                "--init-from"
             )
         self.notes.append(
             f"note: the learning-rate schedule keeps its original length of {saved} steps "
@@ -187,6 +191,7 @@ class Trainer:
             "scheduler": self.scheduler.state_dict(),
             "total_steps": self.total_steps,
             "sampler": _plain(self.sampler.state_dict()),
+            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "rng": capture_rng_state(),
             "best": self.best,
             "bad_epochs": self.bad_epochs,
@@ -227,6 +232,8 @@ class Trainer:
             self.totals = EpochTotals(**state["totals"])
             self.stop_reason = state["stop_reason"]
             self._sampler_state = state["sampler"]
+            if self.scaler is not None and state.get("scaler"):
+                self.scaler.load_state_dict(state["scaler"])
             self.notes.extend(restore_rng_state(state["rng"]))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"checkpoint {path} lacks training state ({exc})") from None
@@ -321,15 +328,25 @@ class Trainer:
     def _train_step(self, indices: Any, pad_to: int | None) -> tuple[float, int, int, int]:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
-        logits = forward(self.model, batch, self.standardizer)
+        with autocast(self.device, self.config.precision):
+            logits = forward(self.model, batch, self.standardizer)
         assert batch.y is not None  # training data always carries targets (checked at load)
-        loss = masked_loss(self.meta.task, logits, batch.y)
+        loss = masked_loss(self.meta.task, logits.float(), batch.y)  # fp32: a no-op
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if self.config.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
-        self.optimizer.step()
-        self.scheduler.step()
+        if self.scaler is None:
+            loss.backward()
+            self._clip()
+            self.optimizer.step()
+            self.scheduler.step()
+        else:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)  # clip the true gradients, not scaled ones
+            self._clip()
+            scale = self.scaler.get_scale()  # note: a CPU-GPU sync point, fp16 only
+            self.scaler.step(self.optimizer)  # skipped when a gradient is inf/NaN
+            self.scaler.update()
+            if self.scaler.get_scale() >= scale:  # the scale drops only on a skipped step
+                self.scheduler.step()
         b, t = int(batch.x.shape[0]), int(batch.x.shape[1])
         self.shapes.add((b, t))
         if self.meta.task in PER_STEP_TASKS:
@@ -349,6 +366,10 @@ class Trainer:
             f"try a lower --lr than {self.config.lr:g} (e.g. {self.config.lr / 10:g}), then "
             f"start over with --force"
         )
+
+    def _clip(self) -> None:
+        if self.config.grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
 
     def _end_epoch(self, logger: MetricsLogger, *, partial: bool = False) -> dict[str, Any]:
         """Validate, log the epoch's record, track the best epoch and save ``last.pt``.
@@ -379,6 +400,9 @@ class Trainer:
             record["val_loss"] = val["loss"]
             key = "val_rmse" if "rmse" in val else "val_accuracy"
             record[key] = val.get("rmse", val.get("accuracy"))
+            for extra in ("perplexity", "macro_f1"):  # lm; classify and tag
+                if extra in val:
+                    record["val_" + extra] = val[extra]
             # Classify/tag: accuracy first, ties broken by the lower loss. lm/regress: loss.
             if self.meta.task in ("classify", "tag"):
                 score = [val["accuracy"], -val["loss"]]
