@@ -16,7 +16,7 @@ from seqbucket.errors import SeqbucketError
 
 # One entry per subcommand; each module defines ``register(subparsers)`` which adds its parser
 # and sets ``func`` (a callable taking the parsed args and returning an exit code).
-COMMANDS = ("datasets", "inspect", "plan", "train", "evaluate", "predict", "report")
+COMMANDS = ("datasets", "inspect", "plan", "train", "evaluate", "predict", "report", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from seqbucket.train import predict, write_predictions
 
-    records = predict(open_run(args.run_dir), args.input, split=args.split)
+    records = predict(open_run(args.run_dir, args.threads), args.input, split=args.split)
     write_predictions(records, args.output)
     if args.output:
         print(f"wrote {plural(len(records), 'prediction')} to {args.output}", file=sys.stderr)

@@ -12,7 +12,12 @@ import argparse
 import sys
 from typing import Any
 
-from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
+from seqbucket.cli._common import (
+    EXIT_INTERRUPTED,
+    add_threads_argument,
+    format_metrics,
+    plural,
+)
 from seqbucket.train import TrainConfig, resolve_config, train
 from seqbucket.train.config import LM_MODES, MODEL_KINDS, OVERLONG, TASKS, TOKENIZERS
 
@@ -22,7 +27,7 @@ _FIELDS = (
     "bidirectional", "dropout", "epochs", "max_steps", "lr", "seed", "val_fraction", "patience",
     "out", "checkpoint_every", "tensorboard", "quiet", "test",
     "text_column", "label_column", "tokenizer", "min_freq", "max_size", "lm_mode", "chunk_size",
-    "max_length", "overlong",
+    "max_length", "overlong", "threads",
 )  # fmt: skip
 
 _DEFAULTS = TrainConfig()
@@ -90,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--tensorboard", action="store_true", default=None, help="log to TensorBoard")
     p.add_argument("--quiet", action="store_true", default=None, help="no progress bar")
+    add_threads_argument(p)
     p.add_argument(
         "--test",
         metavar="DATA_OR_SPLIT",

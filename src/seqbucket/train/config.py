@@ -27,6 +27,7 @@ import tomli_w
 
 from seqbucket._tasks import OVERLONG_POLICIES, TASKS
 from seqbucket.errors import ConfigError, MissingFileError
+from seqbucket.models.config import IMPLS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -73,6 +74,9 @@ class TrainConfig:
     # Bidirectional gave the best validation loss on JapaneseVowels at little cost.
     bidirectional: bool | None = None
     dropout: float = 0.0  # between stacked layers only (needs num_layers >= 2); 0: small model
+    # fused: exact masked fused kernels (fast); packed: PackedSequence, as users usually write
+    # it (exact, slow on CPU; `seqbucket bench` measures it); loop: the readable reference cells
+    impl: str = "fused"
     # -- batching --
     batching: str = "auto"  # strategy spec parsed by batching.parse_batching, e.g. "buckets:5,20"
     batch_size: int = 16  # small batches: more updates per epoch on a 230-example train split
@@ -92,13 +96,15 @@ class TrainConfig:
     checkpoint_every: int | None = None  # also save every N steps (epoch ends always save)
     tensorboard: bool = False  # also log to <run>/tensorboard (needs the tensorboard extra)
     quiet: bool = False  # no progress bar; one line per epoch instead
-    threads: int | None = 1  # torch threads: small recurrent steps gain nothing from more, and
-    # on busy cores extra threads spin (10 demo epochs: 1.7 s with 1 thread, 45 s with 2, loaded)
+    # torch threads. None: train/threads.py's measured rule, one thread per 1M multiply-adds of
+    # a step's recurrent product (demo: 1; PLAID LSTM 1x128 batch 32: 2), at most torch's cores
+    threads: int | None = None
     device: str = "auto"  # auto: CUDA when available, else CPU
 
     def __post_init__(self) -> None:
         _check(self.task is None or self.task in TASKS, "task", f"one of {TASKS}", self.task)
         _check(self.model in MODEL_KINDS, "model", f"one of {MODEL_KINDS}", self.model)
+        _check(self.impl in IMPLS, "impl", f"one of {IMPLS}", self.impl)
         _check(self.schedule in SCHEDULES, "schedule", f"one of {SCHEDULES}", self.schedule)
         _check(self.device in DEVICES, "device", f"one of {DEVICES}", self.device)
         _check(self.tokenizer in (None, *TOKENIZERS), "tokenizer", "char or word", self.tokenizer)
@@ -226,7 +232,7 @@ _SECTION_OF: dict[str, tuple[str, str]] = {
     **{k: ("data", k) for k in ("data", "task", "test", "val_fraction", "standardize")},
     **{k: ("data", k) for k in READER_FIELDS},
     "model": ("model", "kind"),
-    **{k: ("model", k) for k in ("hidden_size", "num_layers", "bidirectional", "dropout")},
+    **{k: ("model", k) for k in ("hidden_size", "num_layers", "bidirectional", "dropout", "impl")},
     "batching": ("batching", "strategy"),
     **{k: ("batching", k) for k in ("batch_size", "max_tokens")},
     **{

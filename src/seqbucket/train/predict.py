@@ -22,6 +22,7 @@ from seqbucket.models import flush_denormals
 from seqbucket.train.artifacts import LoadedRun, load_run
 from seqbucket.train.evaluate import forward
 from seqbucket.train.guards import num_threads
+from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, eval_batches
 
 
@@ -56,7 +57,7 @@ def predict(
             f"got {ds.task!r} data in {input}"
         )
     outputs: list[dict[str, Any] | None] = [None] * len(ds)
-    with torch.no_grad(), flush_denormals(), num_threads(run.config.threads):
+    with torch.no_grad(), flush_denormals(), num_threads(config_threads(run.config)):
         for indices, pad_to in eval_batches(ds.lengths, run.config):
             batch = collate_batch(ds, indices, pad_to).to(run.device)
             logits = forward(run.model, batch, run.standardizer).float().cpu()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,8 @@ from seqbucket.train.rng import seed_everything
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.split import stratified_split
 from seqbucket.train.standardize import Standardizer
-from seqbucket.train.trainer import Trainer
+from seqbucket.train.threads import config_threads
+from seqbucket.train.trainer import BatchSource, Trainer
 from seqbucket.train.wiring import (
     batching_config,
     check_known_labels,
@@ -102,7 +104,14 @@ def describe_run(
     )
 
 
-def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> RunResult:
+def train(
+    config: TrainConfig,
+    *,
+    force: bool = False,
+    resume: bool = False,
+    sampler: Callable[[np.ndarray], BatchSource] | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
     """Run the training described by ``config`` in ``config.run_dir`` (see the module docstring).
 
     Raises:
@@ -110,6 +119,10 @@ def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> 
             or the task does not match the data.
         DataError: an empty split, or test labels unseen in training.
         CheckpointError: ``resume`` with a missing, corrupt or incompatible checkpoint.
+
+    ``sampler``: builds the batch source from the training split's lengths instead of the
+    config's plan (``seqbucket bench`` runs the peers' samplers through this same loop);
+    ``progress``: where progress goes instead of the default bar/lines.
     """
     start = time.perf_counter()
     run = RunDir(config.run_dir)
@@ -118,8 +131,11 @@ def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> 
     run.check(force=force, resume=resume)
     batching_config(config)
     resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
-    with num_threads(config.threads):
-        return _train(config, run, resume_state, start, force=force, resume=resume)
+    with num_threads(config_threads(config)):
+        return _train(
+            config, run, resume_state, start, force=force, resume=resume, sampler=sampler,
+            progress=progress,
+        )  # fmt: skip
 
 
 def _train(
@@ -130,6 +146,8 @@ def _train(
     *,
     force: bool,
     resume: bool,
+    sampler: Callable[[np.ndarray], BatchSource] | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     device = pick_device(config.device)
 
@@ -164,10 +182,11 @@ def _train(
     longest = max(int(full.lengths.max()), int(test_ds.lengths.max()) if test_ds else 0)
     mcfg = model_config(config, full, max_len=longest)
     model = build_model(mcfg)
-    progress = Progress(quiet=config.quiet)
+    progress = progress or Progress(quiet=config.quiet)
     trainer = Trainer(
-        config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress
-    )
+        config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress,
+        sampler=sampler(train_ds.lengths) if sampler is not None else None,
+    )  # fmt: skip
     if resume_state is not None:
         trainer.load_state_dict(resume_state, str(run.last))
     # Only now, with the data, the task, the batching plan and any resume state checked, may an

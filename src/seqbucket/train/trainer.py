@@ -21,8 +21,9 @@ A partial epoch never counts towards ``patience``.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -41,6 +42,7 @@ from seqbucket.train.progress import Progress
 from seqbucket.train.rng import capture_rng_state, restore_rng_state
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.schedule import build_scheduler
+from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, make_sampler
 
 # Settings a resumed run must share with its checkpoint: they shape the model, the data order or
@@ -66,6 +68,18 @@ RESUME_LOCKED = (
     "grad_clip",
     "seed",
 )
+
+
+class BatchSource(Protocol):
+    """What the loop reads batches from: ``BucketBatchSampler``, or a peer's batches
+    (``seqbucket.bench``). ``iter_batches`` yields ``(step, indices, pad_to)`` from the current
+    step on; ``pad_to`` None pads to the batch's longest member."""
+
+    def set_epoch(self, epoch: int) -> None: ...
+    def __len__(self) -> int: ...
+    def iter_batches(self) -> Iterator[tuple[int, np.ndarray, int | None]]: ...
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -105,12 +119,15 @@ class Trainer:
         *,
         device: torch.device,
         progress: Progress | None = None,
+        sampler: BatchSource | None = None,
     ) -> None:
         self.config = config
         self.model = model.to(device)
         self.model_config = model_config
-        self.train_ds = train_ds
-        self.val_ds = val_ds
+        # Standardised once, here (bit-identical real steps): no per-batch standardisation.
+        std = meta.standardizer
+        self.train_ds = std.apply_to(train_ds) if std is not None else train_ds
+        self.val_ds = std.apply_to(val_ds) if std is not None and val_ds is not None else val_ds
         self.meta = meta
         self.run = run
         self.device = device
@@ -118,10 +135,8 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
-        # The standardiser's statistics on the training device once (meta keeps the CPU copy
-        # that checkpoints store).
-        self.standardizer = meta.standardizer.to(device) if meta.standardizer else None
-        self.sampler = make_sampler(train_ds.lengths, config)
+        # ``sampler``: another batch source over train_ds (bench: the peers); default: the plan.
+        self.sampler: BatchSource = sampler or make_sampler(train_ds.lengths, config)
         self.sampler.set_epoch(0)
         # The sampler caches the epoch's plan, so epoch 0 is planned once, here, not twice.
         self.steps_per_epoch = len(self.sampler)
@@ -254,7 +269,7 @@ class Trainer:
         records: list[dict[str, Any]] = []
         with (
             flush_denormals(),
-            deterministic(self.device, self.config.threads),
+            deterministic(self.device, config_threads(self.config)),
             stop_on_sigint() as stop,
         ):
             while not self.stop_reason:
@@ -315,7 +330,7 @@ class Trainer:
     def _train_step(self, indices: Any, pad_to: int | None) -> tuple[float, int, int, int]:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
-        logits = forward(self.model, batch, self.standardizer)
+        logits = forward(self.model, batch, None)  # train_ds is standardised already
         loss = masked_loss(self.meta.task, logits, batch.y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -353,7 +368,7 @@ class Trainer:
                 self.val_ds,
                 self.config,
                 device=self.device,
-                standardizer=self.standardizer,
+                standardizer=None,  # val_ds is standardised already
             )
             record["val_loss"] = val["loss"]
             key = "val_rmse" if "rmse" in val else "val_accuracy"
@@ -375,6 +390,7 @@ class Trainer:
             distinct_shapes=len(self.shapes),
             peak_memory_mb=peak_memory_mb(self.device),
             seconds=t.seconds + val.get("seconds", 0.0),
+            train_seconds=t.seconds,  # the steps alone: what time-to-accuracy adds up
         )
         improved = self.best is None or score > self.best["score"]
         record["best"] = improved
