@@ -4,19 +4,20 @@
     .venv/bin/python benchmarks/loop_ceiling.py --rounds 5 --threads 2
     .venv/bin/python benchmarks/loop_ceiling.py --profile       # + torch.profiler top items
 
-Alternates, ``--rounds`` times in one process:
+Measures, ``--rounds`` times in one process:
 
 - **loop**: one epoch of ``seqbucket.train.train`` (the real loop: plan, collation,
   standardisation, input checks, masked loss, clipping, AdamW, schedule, bookkeeping) on PLAID's
   training split. Its padded tokens/s is the record's real tokens/s times (1 + padding overhead),
   over the training steps only (validation and checkpoints are timed apart by the loop itself).
 - **ceiling**: the same model, as the issue measured it: a raw ``nn.LSTM`` with a linear head on
-  its final state, cross-entropy and AdamW, stepping on one ``(B, T)`` random batch, denormals
-  flushed, for as many padded tokens as the epoch.
+  its final state, cross-entropy and AdamW, stepping on one ``(B, T)`` random batch. Its steps
+  are interleaved with the loop's (after each loop step, as many padded tokens of ceiling
+  steps), in the loop's own thread and denormal setting.
 
 Prints the medians and the ratios loop/ceiling counting padded tokens and counting real tokens
 (the latter also pays for the padding that the plan chose). The machine may be shared: the
-rounds alternate so that load hits both sides alike; trust the ratios, not the absolute figures.
+interleaving makes load hit both sides alike; trust the ratios, not the absolute figures.
 """
 
 from __future__ import annotations
@@ -32,55 +33,107 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from seqbucket.models import flush_denormals
 from seqbucket.train import TrainConfig, train
-from seqbucket.train.guards import num_threads
 from seqbucket.train.metrics import read_metrics
 
 
-def loop_epoch(config: TrainConfig, out: Path) -> tuple[float, float]:
-    """One epoch of the real loop. Returns (real tokens/s, padded tokens/s) of its steps."""
-    train(config.replace(out=str(out)), force=True)
+class Ceiling:
+    """Raw ``nn.LSTM`` + linear head on its final state + cross-entropy + AdamW, stepping on one
+    fixed ``(B, T)`` random batch: the issue's fixed-shape ceiling."""
+
+    def __init__(self, hidden: int, batch: int, length: int, features: int) -> None:
+        torch.manual_seed(0)
+        self.lstm = nn.LSTM(features, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 11)
+        params = [*self.lstm.parameters(), *self.head.parameters()]
+        self.opt = torch.optim.AdamW(params, lr=1e-3)
+        self.x = torch.randn(batch, length, features)  # (B, T, F)
+        self.y = torch.randint(0, 11, (batch,))
+        self.tokens_per_step = batch * length
+        self.seconds = 0.0
+        self.tokens = 0
+
+    def step(self) -> None:
+        start = time.perf_counter()
+        _, (h, _) = self.lstm(self.x)  # h: (1, B, H)
+        loss = nn.functional.cross_entropy(self.head(h[-1]), self.y)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        self.seconds += time.perf_counter() - start
+        self.tokens += self.tokens_per_step
+
+
+def interleaved_epoch(config: TrainConfig, out: Path, ceiling: Ceiling) -> tuple[float, float]:
+    """One epoch of the real loop with ceiling steps interleaved: after each loop step, ceiling
+    steps until the ceiling has stepped on as many padded tokens as the loop. Both run in the
+    same process, threads and denormal setting, within ~0.1 s of each other, so a change in
+    the machine's load hits both alike. Returns (loop real tokens/s, loop padded tokens/s)."""
+    from seqbucket.train.trainer import Trainer
+
+    original = Trainer._train_step
+    debt = [0]
+
+    def paired(self: Trainer, indices: object, pad_to: int | None) -> tuple[float, int, int, int]:
+        result = original(self, indices, pad_to)
+        debt[0] += result[3]
+        # The ceiling is raw PyTorch: none of the loop's settings but threads and denormals.
+        was = torch.are_deterministic_algorithms_enabled()
+        torch.use_deterministic_algorithms(False)
+        while debt[0] > 0:
+            ceiling.step()
+            debt[0] -= ceiling.tokens_per_step
+        torch.use_deterministic_algorithms(was)
+        return result
+
+    Trainer._train_step = paired  # type: ignore[method-assign,assignment]
+    try:
+        train(config.replace(out=str(out)), force=True)
+    finally:
+        Trainer._train_step = original  # type: ignore[method-assign]
     record = read_metrics(out / "metrics.jsonl")[-1]
     real = float(record["tokens_per_s"])
     return real, real * (1.0 + float(record["padding_overhead"]))
 
 
-def ceiling(hidden: int, batch: int, length: int, features: int, tokens: int) -> float:
-    """Padded tokens/s of raw ``nn.LSTM`` + linear head + AdamW on one fixed ``(B, T)`` shape."""
-    torch.manual_seed(0)
-    lstm = nn.LSTM(features, hidden, batch_first=True)
-    head = nn.Linear(hidden, 11)
-    params = [*lstm.parameters(), *head.parameters()]
-    opt = torch.optim.AdamW(params, lr=1e-3)
-    x = torch.randn(batch, length, features)  # (B, T, F)
-    y = torch.randint(0, 11, (batch,))
-    steps = max(3, tokens // (batch * length))
-    with flush_denormals():
-        for _ in range(2):  # warm-up
-            _, (h, _) = lstm(x)
-            loss = nn.functional.cross_entropy(head(h[-1]), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        start = time.perf_counter()
-        for _ in range(steps):
-            _, (h, _) = lstm(x)  # h: (1, B, H)
-            loss = nn.functional.cross_entropy(head(h[-1]), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        seconds = time.perf_counter() - start
-    return steps * batch * length / seconds
-
-
 def profile_epoch(config: TrainConfig, out: Path, top: int) -> None:
-    """One epoch of the loop under torch.profiler; prints the top items by self CPU time."""
-    from torch.profiler import ProfilerActivity, profile
+    """One epoch of the loop under torch.profiler. Prints the top operators by self CPU time
+    inside the training steps only (each step is wrapped in a ``record_function`` range, so
+    validation, checkpoints and the test score are left out), and the steps' total."""
+    from collections import defaultdict
 
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
-        train(config.replace(out=str(out), epochs=1), force=True)
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=top))
+    from torch.profiler import ProfilerActivity, profile, record_function
+
+    from seqbucket.train.trainer import Trainer
+
+    original = Trainer._train_step
+
+    def labelled(self: Trainer, indices: object, pad_to: int | None) -> object:
+        with record_function("train_step"):
+            return original(self, indices, pad_to)
+
+    Trainer._train_step = labelled  # type: ignore[method-assign,assignment]
+    try:
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            train(config.replace(out=str(out), epochs=1), force=True)
+    finally:
+        Trainer._train_step = original  # type: ignore[method-assign]
+    self_us: dict[str, float] = defaultdict(float)
+    calls: dict[str, int] = defaultdict(int)
+    total = 0.0
+    for event in prof.events():
+        if event.name == "train_step":
+            total += event.cpu_time_total
+            continue
+        parent = event.cpu_parent
+        while parent is not None and parent.name != "train_step":
+            parent = parent.cpu_parent
+        if parent is not None:
+            self_us[event.name] += event.self_cpu_time_total
+            calls[event.name] += 1
+    print(f"profile: {total / 1e6:.2f} s in training steps; top operators by self CPU time:")
+    for name, us in sorted(self_us.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {us / total:6.1%}  {us / 1e6:7.3f} s  {calls[name]:6d} calls  {name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,28 +175,33 @@ def main(argv: list[str] | None = None) -> int:
             profile_epoch(config, out, args.top)
         from seqbucket.data import load_dataset
 
-        ds = load_dataset(args.data, split="train")
-        tokens = int(ds.lengths.sum())
-        features = int(ds.num_features or 1)
+        features = int(load_dataset(args.data, split="train").num_features or 1)
         for r in range(args.rounds):
-            real, padded = loop_epoch(config, out)
-            with num_threads(threads):
-                top = ceiling(args.hidden_size, args.batch_size, args.length, features, tokens)
+            top = Ceiling(args.hidden_size, args.batch_size, args.length, features)
+            for _ in range(2):
+                top.step()  # warm-up, not counted
+            top.seconds, top.tokens = 0.0, 0
+            real, padded = interleaved_epoch(config, out, top)
             loops.append(padded)
             reals.append(real)
-            ceilings.append(top)
+            ceilings.append(top.tokens / top.seconds)
             print(
                 f"round {r + 1}: loop {padded:,.0f} padded tok/s ({real:,.0f} real), "
-                f"ceiling {top:,.0f} tok/s"
+                f"ceiling {ceilings[-1]:,.0f} tok/s: ratio {padded / ceilings[-1]:.2f} padded, "
+                f"{real / ceilings[-1]:.2f} real"
             )
     loop_m, real_m, top_m = (statistics.median(v) for v in (loops, reals, ceilings))
     print(
         f"median: loop {loop_m:,.0f} padded tok/s, {real_m:,.0f} real tok/s; ceiling "
         f"{top_m:,.0f} tok/s (B={args.batch_size}, T={args.length})"
     )
-    print(f"ratio padded tokens: {loop_m / top_m:.2f}; real tokens: {real_m / top_m:.2f}")
     ratios = [lp / c for lp, c in zip(loops, ceilings, strict=True)]
-    print("per-round padded ratios: " + ", ".join(f"{x:.2f}" for x in ratios))
+    real_ratios = [rl / c for rl, c in zip(reals, ceilings, strict=True)]
+    print(
+        f"ratio padded tokens: median {statistics.median(ratios):.2f} "
+        f"({min(ratios):.2f}-{max(ratios):.2f}); real tokens: median "
+        f"{statistics.median(real_ratios):.2f} ({min(real_ratios):.2f}-{max(real_ratios):.2f})"
+    )
     return 0
 
 

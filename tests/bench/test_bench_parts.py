@@ -32,7 +32,8 @@ def test_epoch_batches_cover_each_example_once_and_resume_mid_epoch():
         seen = np.concatenate([idx for _, idx, pad in src.iter_batches()])
         # Invariant: every example exactly once per epoch.
         assert sorted(seen.tolist()) == list(range(41))
-    assert not all(np.array_equal(a, b) for a, b in zip(src.batches(0), src.batches(1)))
+    pairs = zip(src.batches(0), src.batches(1), strict=False)
+    assert not all(np.array_equal(a, b) for a, b in pairs)
     src.set_epoch(2)
     first = [idx for _, idx, _ in src.iter_batches()]
     src.set_epoch(2)
@@ -43,7 +44,7 @@ def test_epoch_batches_cover_each_example_once_and_resume_mid_epoch():
     other.load_state_dict(state)
     rest = [(s, idx) for s, idx, pad in other.iter_batches()]
     assert [s for s, _ in rest] == list(range(2, len(first)))
-    assert all(np.array_equal(a, b) for (_, a), b in zip(rest, first[2:]))
+    assert all(np.array_equal(a, b) for (_, a), b in zip(rest, first[2:], strict=False))
 
 
 def test_saved_tensor_peak_counts_what_backward_keeps_then_frees_it():
@@ -82,7 +83,7 @@ def test_summary_takes_medians_and_flags_overlapping_ranges():
     figures += [_fig("c", s, v, 0.9) for s, v in enumerate([1.0, 1.5, 2.0])]
     rows, target = summarise(figures)
     assert target == pytest.approx(0.95 * 0.9)
-    a, b, c = rows
+    a, b, _c = rows
     assert (a.tokens_per_s.median, a.tokens_per_s.low, a.tokens_per_s.high) == (11.0, 10.0, 12.0)
     assert a.reached == 3 and b.reached == 0 and b.time_to_target is None
     # a (10-12) and b (5-13) overlap: not ranked; b (5-13) and c (1-2) do not.

@@ -65,7 +65,8 @@ def test_a_standardised_dataset_gives_the_per_batch_standardised_values():
     rng = np.random.default_rng(3)
     lengths = [4, 1, 7, 3]
     values = (rng.standard_normal((sum(lengths), 2)) * 50 + 7).astype(np.float32)
-    ds = SequenceDataset(values, np.concatenate([[0], np.cumsum(lengths)]), [0, 1, 0, 1], "classify")
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    ds = SequenceDataset(values, offsets, [0, 1, 0, 1], "classify")
     std = Standardizer.fit(ds.values)
     once = gather_batch(std.apply_to(ds), [2, 0, 1], 8)
     per_batch = gather_batch(ds, [2, 0, 1], 8)

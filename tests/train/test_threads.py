@@ -20,3 +20,15 @@ def test_a_set_thread_count_wins_over_the_rule():
     assert config_threads(TrainConfig(threads=3)) == 3
     assert TrainConfig().threads is None  # the default is the rule
     assert config_threads(TrainConfig()) == threads_for("lstm", 64, 16)
+
+
+def test_busy_cores_are_not_counted(monkeypatch):
+    from seqbucket.train import threads
+
+    monkeypatch.setattr(threads, "_CORES", 2)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert threads.idle_cores() == 2 and threads_for("lstm", 128, 32) == 2
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (1.4, 0.0, 0.0))
+    assert threads.idle_cores() == 1 and threads_for("lstm", 128, 32) == 1
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (9.0, 0.0, 0.0))
+    assert threads.idle_cores() == 1  # never fewer than one

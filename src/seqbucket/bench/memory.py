@@ -57,7 +57,7 @@ class SavedTensorPeak:
 class _Saved:
     """One saved tensor; its bytes stop counting when autograd drops it (graph freed)."""
 
-    __slots__ = ("owner", "key", "tensor")
+    __slots__ = ("key", "owner", "tensor")
 
     def __init__(self, owner: SavedTensorPeak, key: int, tensor: torch.Tensor) -> None:
         self.owner = owner

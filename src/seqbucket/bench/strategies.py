@@ -59,7 +59,7 @@ def _quantile(lengths: np.ndarray, config: TrainConfig) -> dict[str, Any]:
 
 def _budget(lengths: np.ndarray, config: TrainConfig) -> dict[str, Any]:
     # The tokens of an average plain batch: short buckets then take more examples per batch.
-    return {"batching": "auto", "max_tokens": int(round(config.batch_size * lengths.mean()))}
+    return {"batching": "auto", "max_tokens": round(config.batch_size * lengths.mean())}
 
 
 def _live(name: str) -> EpochFn | None:
@@ -96,9 +96,12 @@ def _peer(name: str, live: str, fallback: EpochFn, about: str) -> Strategy:
 def registry() -> dict[str, Strategy]:
     """Every strategy by name, in the report's order (peers resolved live when installed)."""
     ours = [
-        Strategy("per-sample", "seqbucket", "one sequence per step, no padding", _spec("per-sample")),
-        Strategy("per-length", "seqbucket", "batches of one length, no padding", _spec("per-length")),
-        Strategy("pad-all", "seqbucket", "every batch padded to the longest sequence", _spec("pad-all")),
+        Strategy("per-sample", "seqbucket", "one sequence per step, no padding",
+                 _spec("per-sample")),
+        Strategy("per-length", "seqbucket", "batches of one length, no padding",
+                 _spec("per-length")),
+        Strategy("pad-all", "seqbucket", "every batch padded to the longest sequence",
+                 _spec("pad-all")),
         Strategy("random", "seqbucket", "random batches padded to the batch max", _spec("random")),
         Strategy("buckets-quantile", "seqbucket", "4 buckets at length quartiles", _quantile),
         Strategy("auto", "seqbucket", "optimal buckets at the default randomness", _spec("auto")),

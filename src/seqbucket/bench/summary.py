@@ -3,6 +3,7 @@ accuracy, and which speed rankings the spread does not support."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -94,7 +95,7 @@ def unranked_pairs(rows: Sequence[Row]) -> list[tuple[str, str]]:
     cannot order them (with one run per strategy, no range: every ranking is unsupported)."""
     ranked = sorted(rows, key=lambda r: -r.tokens_per_s.median)
     pairs = []
-    for faster, slower in zip(ranked, ranked[1:], strict=False):
+    for faster, slower in itertools.pairwise(ranked):
         single = faster.runs < 2 or slower.runs < 2
         if single or faster.tokens_per_s.low <= slower.tokens_per_s.high:
             pairs.append((faster.strategy, slower.strategy))

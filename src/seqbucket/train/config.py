@@ -97,7 +97,7 @@ class TrainConfig:
     tensorboard: bool = False  # also log to <run>/tensorboard (needs the tensorboard extra)
     quiet: bool = False  # no progress bar; one line per epoch instead
     # torch threads. None: train/threads.py's measured rule, one thread per 1M multiply-adds of
-    # a step's recurrent product (demo: 1; PLAID LSTM 1x128 batch 32: 2), at most torch's cores
+    # a step's recurrent product (demo: 1; PLAID LSTM 1x128 batch 32: 2), at most the idle cores
     threads: int | None = None
     device: str = "auto"  # auto: CUDA when available, else CPU
 

@@ -1,9 +1,11 @@
 """The training loop: AdamW, a warm-up + cosine/constant schedule, gradient clipping, evaluation
 on the validation split every epoch, early stopping, best-checkpoint tracking and exact resume.
 
-One step: ``sampler.iter_batches()`` gives ``(step, indices, pad_to)``; the examples are collated
-to ``pad_to`` (the bucket boundary), standardised, run through the model and scored with
-``masked_loss`` (a mean over real positions only, so padding never changes the loss).
+One step: ``sampler.iter_batches()`` gives ``(step, indices, pad_to)``; the examples are gathered
+from the dataset's storage to ``pad_to`` (the bucket boundary; ``data.gather_batch``, a few
+vectorised calls), run through the model and scored with ``masked_loss`` (a mean over real
+positions only, so padding never changes the loss). Standardisation happened once, on the whole
+training and validation splits, when the trainer was built: no step repeats it.
 
 Exact resume: ``last.pt`` holds the model, optimiser, scheduler, sampler position (epoch, step),
 every RNG state, the best-so-far metric, the early-stopping counter and the running sums of the
