@@ -68,29 +68,40 @@ def interleaved_epoch(config: TrainConfig, out: Path, ceiling: Ceiling) -> tuple
     """One epoch of the real loop with ceiling steps interleaved: after each loop step, ceiling
     steps until the ceiling has stepped on as many padded tokens as the loop. Both run in the
     same process, threads and denormal setting, within ~0.1 s of each other, so a change in
-    the machine's load hits both alike. Returns (loop real tokens/s, loop padded tokens/s)."""
+    the machine's load hits both alike. Returns (loop real tokens/s, loop padded tokens/s).
+
+    The ceiling steps run from the progress hook the loop calls after it has timed its step
+    (never inside ``_train_step``, whose time the loop records)."""
+    import seqbucket.train.run as run_module
+    from seqbucket.train.progress import Progress
     from seqbucket.train.trainer import Trainer
 
     original = Trainer._train_step
     debt = [0]
 
-    def paired(self: Trainer, indices: object, pad_to: int | None) -> tuple[float, int, int, int]:
+    def counted(self: Trainer, indices: object, pad_to: int | None) -> tuple[float, int, int, int]:
         result = original(self, indices, pad_to)
-        debt[0] += result[3]
-        # The ceiling is raw PyTorch: none of the loop's settings but threads and denormals.
-        was = torch.are_deterministic_algorithms_enabled()
-        torch.use_deterministic_algorithms(False)
-        while debt[0] > 0:
-            ceiling.step()
-            debt[0] -= ceiling.tokens_per_step
-        torch.use_deterministic_algorithms(was)
+        debt[0] += result[3]  # padded tokens of this step
         return result
 
-    Trainer._train_step = paired  # type: ignore[method-assign,assignment]
+    class CeilingAfterEachStep(Progress):
+        def update(self, loss: float, tokens_per_s: float, padding_overhead: float) -> None:
+            # The ceiling is raw PyTorch: none of the loop's settings but threads and denormals.
+            was = torch.are_deterministic_algorithms_enabled()
+            torch.use_deterministic_algorithms(False)
+            while debt[0] > 0:
+                ceiling.step()
+                debt[0] -= ceiling.tokens_per_step
+            torch.use_deterministic_algorithms(was)
+
+    default_progress = run_module.Progress
+    Trainer._train_step = counted  # type: ignore[method-assign,assignment]
+    run_module.Progress = CeilingAfterEachStep  # type: ignore[misc]
     try:
         train(config.replace(out=str(out)), force=True)
     finally:
         Trainer._train_step = original  # type: ignore[method-assign]
+        run_module.Progress = default_progress  # type: ignore[misc]
     record = read_metrics(out / "metrics.jsonl")[-1]
     real = float(record["tokens_per_s"])
     return real, real * (1.0 + float(record["padding_overhead"]))

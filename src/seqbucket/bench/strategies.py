@@ -80,14 +80,14 @@ def _available(available: Callable[..., Any], name: str) -> bool:
         result = available()
     except Exception:  # a broken optional install means "not available", never a crash
         return False
-    if isinstance(result, dict):
-        return bool(result.get(name, False))
+    if isinstance(result, dict):  # {peer: None when it runs here, else why not}
+        return name in result and result[name] is None
     return bool(result)
 
 
 def _peer(name: str, live: str, fallback: EpochFn, about: str) -> Strategy:
     fn = _live(live)
-    suffix = "" if fn is not None else " (re-implemented: install the peers extra for the live one)"
+    suffix = " (live)" if fn is not None else " (re-implemented: the peers extra runs it live)"
     return Strategy(
         name, "peer", about + suffix, _spec("random"), epoch_fn=fn if fn is not None else fallback
     )
