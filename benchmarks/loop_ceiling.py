@@ -16,7 +16,10 @@ Measures, ``--rounds`` times in one process:
   steps), in the loop's own thread and denormal setting.
 
 Prints the medians and the ratios loop/ceiling counting padded tokens and counting real tokens
-(the latter also pays for the padding that the plan chose). The machine may be shared: the
+(the latter also pays for the padding that the plan chose). A third figure splits the gap: the
+same raw model also steps once on a random batch of each loop step's own ``(B, T)`` shape, so
+"loop / raw model on its shapes" is the loop's own overhead and "raw model on its shapes /
+ceiling" what the plan's mix of shapes costs the kernels. The machine may be shared: the
 interleaving makes load hit both sides alike; trust the ratios, not the absolute figures.
 """
 
@@ -52,16 +55,29 @@ class Ceiling:
         self.tokens_per_step = batch * length
         self.seconds = 0.0
         self.tokens = 0
+        self.shape_seconds = 0.0
+        self.shape_tokens = 0
 
     def step(self) -> None:
+        self.seconds += self._step(self.x, self.y)
+        self.tokens += self.tokens_per_step
+
+    def step_shape(self, batch: int, length: int) -> None:
+        """One step of the same raw model on a random batch of shape ``(batch, length)``: the
+        ceiling for the plan's own shapes (counted apart, in ``shape_*``)."""
+        x = torch.randn(batch, length, self.x.shape[-1])
+        y = torch.randint(0, 11, (batch,))
+        self.shape_seconds += self._step(x, y)
+        self.shape_tokens += batch * length
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> float:
         start = time.perf_counter()
-        _, (h, _) = self.lstm(self.x)  # h: (1, B, H)
-        loss = nn.functional.cross_entropy(self.head(h[-1]), self.y)
+        _, (h, _) = self.lstm(x)  # h: (1, B, H)
+        loss = nn.functional.cross_entropy(self.head(h[-1]), y)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
-        self.seconds += time.perf_counter() - start
-        self.tokens += self.tokens_per_step
+        return time.perf_counter() - start
 
 
 def interleaved_epoch(config: TrainConfig, out: Path, ceiling: Ceiling) -> tuple[float, float]:
@@ -73,16 +89,24 @@ def interleaved_epoch(config: TrainConfig, out: Path, ceiling: Ceiling) -> tuple
     The ceiling steps run from the progress hook the loop calls after it has timed its step
     (never inside ``_train_step``, whose time the loop records)."""
     import seqbucket.train.run as run_module
+    import seqbucket.train.trainer as trainer_module
     from seqbucket.train.progress import Progress
     from seqbucket.train.trainer import Trainer
 
     original = Trainer._train_step
+    gather = trainer_module.collate_batch
     debt = [0]
+    shapes: list[tuple[int, int]] = []
 
     def counted(self: Trainer, indices: object, pad_to: int | None) -> tuple[float, int, int, int]:
         result = original(self, indices, pad_to)
         debt[0] += result[3]  # padded tokens of this step
         return result
+
+    def noted(ds: object, indices: object, pad_to: int | None) -> object:
+        batch = gather(ds, indices, pad_to)  # type: ignore[arg-type]
+        shapes.append((int(batch.x.shape[0]), int(batch.x.shape[1])))
+        return batch
 
     class CeilingAfterEachStep(Progress):
         def update(self, loss: float, tokens_per_s: float, padding_overhead: float) -> None:
@@ -92,16 +116,19 @@ def interleaved_epoch(config: TrainConfig, out: Path, ceiling: Ceiling) -> tuple
             while debt[0] > 0:
                 ceiling.step()
                 debt[0] -= ceiling.tokens_per_step
+            ceiling.step_shape(*shapes[-1])
             torch.use_deterministic_algorithms(was)
 
     default_progress = run_module.Progress
     Trainer._train_step = counted  # type: ignore[method-assign,assignment]
     run_module.Progress = CeilingAfterEachStep  # type: ignore[misc]
+    trainer_module.collate_batch = noted  # type: ignore[assignment]
     try:
         train(config.replace(out=str(out)), force=True)
     finally:
         Trainer._train_step = original  # type: ignore[method-assign]
         run_module.Progress = default_progress  # type: ignore[misc]
+        trainer_module.collate_batch = gather
     record = read_metrics(out / "metrics.jsonl")[-1]
     real = float(record["tokens_per_s"])
     return real, real * (1.0 + float(record["padding_overhead"]))
@@ -179,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         threads = args.threads
     print(f"threads: {threads} (torch default here: {torch.get_num_threads()})")
-    loops, ceilings, reals = [], [], []
+    loops, ceilings, reals, shaped = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "run"
         if args.profile:
@@ -196,10 +223,13 @@ def main(argv: list[str] | None = None) -> int:
             loops.append(padded)
             reals.append(real)
             ceilings.append(top.tokens / top.seconds)
+            shaped.append(top.shape_tokens / top.shape_seconds)
             print(
                 f"round {r + 1}: loop {padded:,.0f} padded tok/s ({real:,.0f} real), "
                 f"ceiling {ceilings[-1]:,.0f} tok/s: ratio {padded / ceilings[-1]:.2f} padded, "
-                f"{real / ceilings[-1]:.2f} real"
+                f"{real / ceilings[-1]:.2f} real; raw model on the loop's shapes "
+                f"{shaped[-1]:,.0f} tok/s ({shaped[-1] / ceilings[-1]:.2f} of the ceiling), "
+                f"loop/that {padded / shaped[-1]:.2f}"
             )
     loop_m, real_m, top_m = (statistics.median(v) for v in (loops, reals, ceilings))
     print(
@@ -208,6 +238,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     ratios = [lp / c for lp, c in zip(loops, ceilings, strict=True)]
     real_ratios = [rl / c for rl, c in zip(reals, ceilings, strict=True)]
+    own = [lp / sh for lp, sh in zip(loops, shaped, strict=True)]
+    mix = [sh / c for sh, c in zip(shaped, ceilings, strict=True)]
+    print(
+        f"the plan's shapes cost: raw model on them / ceiling median {statistics.median(mix):.2f}"
+        f"; the loop's own overhead: loop / raw model on its shapes median "
+        f"{statistics.median(own):.2f} ({min(own):.2f}-{max(own):.2f})"
+    )
     print(
         f"ratio padded tokens: median {statistics.median(ratios):.2f} "
         f"({min(ratios):.2f}-{max(ratios):.2f}); real tokens: median "
