@@ -91,6 +91,9 @@ def test_summary_takes_medians_and_flags_overlapping_ranges():
 
 
 def test_strategy_names_are_checked():
+    from seqbucket.bench.strategies import NAMES
+
+    assert tuple(registry()) == NAMES  # the static list the names are checked against
     assert [s.name for s in pick("auto,packed")] == ["auto", "packed"]
     assert len(pick(None)) == len(registry())
     with pytest.raises(ConfigError, match="got 'nope' in --strategies"):
