@@ -20,6 +20,7 @@ import numpy as np
 
 from seqbucket.batching.stats import repeat_pair_fraction_batches
 from seqbucket.bench.memory import SavedTensorPeak
+from seqbucket.bench.progress import RunBar
 from seqbucket.bench.strategies import Strategy
 from seqbucket.train import TrainConfig, train
 from seqbucket.train.metrics import read_metrics
@@ -138,7 +139,7 @@ def run_bench(
         lengths = split_lengths(base)
         warm = base.replace(**first.changes(lengths, base), epochs=1, max_steps=None)
         train(warm.replace(out=str(out / "warmup"), quiet=True), force=True,
-              sampler=first.sampler(warm), progress=Progress(quiet=True))  # fmt: skip
+              sampler=first.sampler(warm), progress=RunBar("warm-up", 1))  # fmt: skip
     figures: list[RunFigures] = []
     for repeat in range(repeats):
         seeded = base.replace(seed=base.seed + repeat)
