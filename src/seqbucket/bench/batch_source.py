@@ -73,7 +73,8 @@ def dataloader_batches(lengths: np.ndarray, b: int, seed: int, epoch: int) -> li
     from torch.utils.data import DataLoader
 
     generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
-    loader = DataLoader(
-        range(len(lengths)), batch_size=b, shuffle=True, generator=generator, collate_fn=list
+    indices: Any = range(len(lengths))  # a sequence is all DataLoader needs of a dataset
+    loader: DataLoader[int] = DataLoader(
+        indices, batch_size=b, shuffle=True, generator=generator, collate_fn=list
     )
     return [np.asarray(batch, dtype=np.int64) for batch in loader]

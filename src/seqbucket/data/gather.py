@@ -56,15 +56,16 @@ def gather_batch(
     pos = np.arange(rows.size, dtype=np.int64)
     pos += np.repeat(np.arange(b, dtype=np.int64) * t - starts[:-1], lengths)
     values = ds.values
+    x: np.ndarray
     if values.ndim == 2:
         f = values.shape[1]
-        x = np.zeros((b * t, f), dtype=np.float32)
-        x[pos] = values[rows]
-        x = x.reshape(b, t, f)  # (B, T, F)
+        flat = np.zeros((b * t, f), dtype=np.float32)
+        flat[pos] = values[rows]
+        x = flat.reshape(b, t, f)  # (B, T, F)
     else:
-        x = np.zeros(b * t, dtype=np.int64)
-        x[pos] = values[rows]
-        x = x.reshape(b, t)  # (B, T): pad id 0
+        ids = np.zeros(b * t, dtype=np.int64)
+        ids[pos] = values[rows]
+        x = ids.reshape(b, t)  # (B, T): pad id 0
     y: np.ndarray | None = None
     targets = ds.targets
     if targets is not None:
