@@ -32,6 +32,15 @@ def test_quick_bench_trains_every_strategy_and_writes_the_table(cli, tmp_path):
     assert table.startswith("```\nseqbucket bench japanese-vowels --quick")
     assert "| auto |" in table and "| packed |" in table
     assert "| strategy | real tok/s |" in proc.stdout
+    assert "no ranking is supported" in table  # one seed each: no spread, no ranking
+    # --report-only summarises the runs already there, training nothing.
+    (out / "bench.md").unlink()
+    proc = cli("bench", "japanese-vowels", "--quick", "--out", str(out), "--report-only",
+               "--strategies", "auto,random")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    again = json.loads((out / "bench.json").read_text())
+    assert [r["strategy"] for r in again["summary"]] == ["auto", "random"]
+    assert again["runs"] == [r for r in runs if r["strategy"] in ("auto", "random")]
 
 
 def test_unknown_strategy_is_one_line(cli, one_line_error, tmp_path):

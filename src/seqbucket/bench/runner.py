@@ -153,3 +153,13 @@ def run_bench(
             with log.open("a", encoding="utf-8") as f:
                 f.write(json.dumps(fig.to_dict()) + "\n")
     return figures
+
+
+def read_runs(path: Path) -> list[RunFigures]:
+    """The runs a bench wrote to ``runs.jsonl`` (one per line, as they finished)."""
+    from seqbucket.errors import MissingFileError
+
+    if not path.is_file():
+        raise MissingFileError(f"expected a bench's runs.jsonl at {path}, got no such file")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [RunFigures(**json.loads(line)) for line in lines if line.strip()]

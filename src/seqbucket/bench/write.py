@@ -52,7 +52,10 @@ def markdown(rows: Sequence[Row], target: float | None, about: dict[str, str]) -
         if any(r.strategy == name for r in rows):
             lines.append(f"- `{name}`: {text}")
     unranked = unranked_pairs(rows)
-    if unranked:
+    if rows and all(r.runs < 2 for r in rows):
+        lines.append("")
+        lines.append("One run per strategy: no spread was measured, so no ranking is supported.")
+    elif unranked:
         shown = ", ".join(f"{a} vs {b}" for a, b in unranked)
         lines.append("")
         lines.append(f"Too noisy to rank by tokens/s (ranges over seeds overlap): {shown}.")

@@ -47,6 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, metavar="X")
     p.add_argument("--seed", type=int, metavar="N", help="first seed (repeats add 1, 2...)")
     add_threads_argument(p)
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="train nothing: summarise the runs already in --out (runs.jsonl), e.g. of a bench "
+        "that was stopped",
+    )
     p.set_defaults(func=run)
 
 
@@ -63,7 +69,7 @@ def _base_config(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from seqbucket.bench.progress import RunBar
-    from seqbucket.bench.runner import run_bench
+    from seqbucket.bench.runner import read_runs, run_bench
     from seqbucket.bench.strategies import pick
     from seqbucket.bench.summary import summarise
     from seqbucket.bench.write import markdown, write_json, write_png
@@ -92,14 +98,19 @@ def run(args: argparse.Namespace) -> int:
         f"{base.seed}"
     )
     print(f"bench {base.data_name}: {len(strategies)} strategies | {settings} | {machine}")
-    figures = run_bench(
-        strategies,
-        base,
-        repeats=repeats,
-        out=out,
-        warmup=not args.quick,
-        progress_for=lambda name, seed: RunBar(f"{name} seed {seed}", base.epochs or 1),
-    )
+    if args.report_only:
+        figures = read_runs(out / "runs.jsonl")
+        wanted = {s.name for s in strategies}
+        figures = [f for f in figures if f.strategy in wanted]
+    else:
+        figures = run_bench(
+            strategies,
+            base,
+            repeats=repeats,
+            out=out,
+            warmup=not args.quick,
+            progress_for=lambda name, seed: RunBar(f"{name} seed {seed}", base.epochs or 1),
+        )
     rows, target = summarise(figures, args.target)
     about = {s.name: s.about for s in strategies}
     table = markdown(rows, target, about)
