@@ -99,9 +99,9 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"bench {base.data_name}: {len(strategies)} strategies | {settings} | {machine}")
     if args.report_only:
-        figures = read_runs(out / "runs.jsonl")
-        wanted = {s.name for s in strategies}
-        figures = [f for f in figures if f.strategy in wanted]
+        order = {s.name: i for i, s in enumerate(strategies)}  # the table follows --strategies
+        figures = [f for f in read_runs(out / "runs.jsonl") if f.strategy in order]
+        figures.sort(key=lambda f: order[f.strategy])
     else:
         figures = run_bench(
             strategies,
