@@ -56,3 +56,18 @@ def test_moving_to_a_device_once_gives_the_same_output():
     assert moved.mean.device.type == "meta" and scaler.mean.device.type == "cpu"
     x, mask = torch.randn(2, 3, 2), torch.ones(2, 3, dtype=torch.bool)
     assert torch.equal(scaler.to("cpu")(x, mask), scaler(x, mask))
+
+
+def test_a_standardised_dataset_gives_the_per_batch_standardised_values():
+    # The loop standardises the dataset once; its batches equal the per-batch path's exactly.
+    from seqbucket.data import SequenceDataset, gather_batch
+
+    rng = np.random.default_rng(3)
+    lengths = [4, 1, 7, 3]
+    values = (rng.standard_normal((sum(lengths), 2)) * 50 + 7).astype(np.float32)
+    offsets = np.concatenate([[0], np.cumsum(lengths)])
+    ds = SequenceDataset(values, offsets, [0, 1, 0, 1], "classify")
+    std = Standardizer.fit(ds.values)
+    once = gather_batch(std.apply_to(ds), [2, 0, 1], 8)
+    per_batch = gather_batch(ds, [2, 0, 1], 8)
+    assert torch.equal(once.x, std(per_batch.x, per_batch.mask))

@@ -39,13 +39,28 @@ def add_run_arguments(p: argparse.ArgumentParser, *, input_help: str) -> None:
     p.add_argument("run_dir", metavar="RUN", help="run directory written by `seqbucket train`")
     p.add_argument("input", metavar="DATA", help=input_help)
     p.add_argument("--split", default="test", help="split of an embedded data set (default test)")
+    add_threads_argument(p)
 
 
-def open_run(run_dir: str) -> Any:
-    """The trained run at ``run_dir``; says on stderr when ``last.pt`` stands in for ``best.pt``."""
+def add_threads_argument(p: argparse.ArgumentParser) -> None:
+    """``--threads N``: torch threads; unset, the run's own setting or the measured rule."""
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="torch threads (default: the run's setting, else one per 1M multiply-adds of a "
+        "recurrent step, at most the cores)",
+    )
+
+
+def open_run(run_dir: str, threads: int | None = None) -> Any:
+    """The trained run at ``run_dir``; says on stderr when ``last.pt`` stands in for ``best.pt``.
+    ``threads`` (``--threads``) replaces the run's own thread setting for this command."""
     from seqbucket.train import load_run  # imports torch: only once a command needs it
 
     run = load_run(run_dir)
+    if threads is not None:
+        run.config = run.config.replace(threads=threads)  # checked (>= 1) by TrainConfig
     if run.checkpoint.name != "best.pt":
         print(
             f"seqbucket: note: no best.pt in {run.checkpoint.parent}; using {run.checkpoint.name}",

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from seqbucket.train import evaluate
 
-    metrics = evaluate(open_run(args.run_dir), args.input, split=args.split)
+    metrics = evaluate(open_run(args.run_dir, args.threads), args.input, split=args.split)
     if args.json:
         print(json.dumps(metrics))
     else:

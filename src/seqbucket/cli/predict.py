@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from seqbucket.train import predict, write_predictions
 
     records = predict(
-        open_run(args.run_dir),
+        open_run(args.run_dir, args.threads),
         args.input,
         split=args.split,
         id_column=args.id_column,

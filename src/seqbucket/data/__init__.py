@@ -4,11 +4,13 @@
 - :func:`load_dataset` / :func:`list_datasets`: embedded sets by name, or files by path
   (``.ts``, ``.csv``, ``.tsv``, ``.jsonl``, ``.txt``, ``.npz``).
 - :class:`Vocab` and the ``char``/``word`` tokenizers.
-- :func:`pad_sequences` / :func:`unpad` (Keras semantics) and :func:`collate` -> :class:`Batch`.
+- :func:`pad_sequences` / :func:`unpad` (Keras semantics) and :func:`collate` -> :class:`Batch`;
+  :func:`gather_batch`: the same batch straight from a dataset's storage (the training loop's).
 """
 
 from seqbucket.data.collate import IGNORE_INDEX, Batch, collate
 from seqbucket.data.example import TASKS, Example, SequenceDataset
+from seqbucket.data.gather import gather_batch
 from seqbucket.data.lm_text import read_lm_text
 from seqbucket.data.npz_format import read_npz, write_npz
 from seqbucket.data.overlong import OVERLONG_POLICIES, OverlongReport, apply_max_length
@@ -48,6 +50,7 @@ __all__ = [
     "char_tokenize",
     "collate",
     "dataset_names",
+    "gather_batch",
     "get_tokenizer",
     "length_histogram",
     "length_summary",

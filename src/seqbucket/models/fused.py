@@ -106,8 +106,10 @@ def fused_encode(
                 run_direction(rnn, layer, True, reverse_within_length(out, lengths)), lengths
             )  # (B, T, H): step t holds the backward state having read t..len-1
             out = torch.cat([fwd, bwd], dim=-1)  # (B, T, 2H)
+    # (B, H*D): forward state at each last real step; backward state at step 0, the first real
+    # one. Gathered before the masking below (equal there: both steps are real), so a loss on the
+    # final state alone (classify, regress) never back-propagates through the mask product.
+    final = final_states(out, lengths, H)
     mask = lengths_to_mask(lengths, T, "post").to(out.device)  # (B, T)
     out = out * mask.unsqueeze(-1).to(out.dtype)  # zero (and zero gradient) at padded steps
-    # (B, H*D): forward state at each last real step; backward state at step 0, the first real one
-    final = final_states(out, lengths, H)
     return from_post(out, lengths, padding), final

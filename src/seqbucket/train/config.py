@@ -31,6 +31,7 @@ from seqbucket._fielddoc import field_docs
 from seqbucket._tasks import MODEL_KINDS, OVERLONG_POLICIES, TASKS
 from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.errors import ConfigError, MissingFileError
+from seqbucket.models.config import IMPLS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -47,6 +48,7 @@ LM_MODES = ("line", "chunk")
 CHOICES: dict[str, tuple[str, ...]] = {
     "task": TASKS,
     "model": MODEL_KINDS,
+    "impl": IMPLS,
     "schedule": SCHEDULES,
     "device": DEVICES,
     "precision": PRECISIONS,
@@ -87,6 +89,9 @@ class TrainConfig:
     # Bidirectional gave the best validation loss on JapaneseVowels at little cost.
     bidirectional: bool | None = None
     dropout: float = 0.0  # between stacked layers only (needs num_layers >= 2); 0: small model
+    # fused: exact masked fused kernels (fast); packed: PackedSequence, as users usually write
+    # it (exact, slow on CPU; `seqbucket bench` measures it); loop: the readable reference cells
+    impl: str = "fused"
     # -- batching --
     # strategy: auto | buckets:5,20,50,100 | random | pad-all | per-length | per-sample
     batching: str = "auto"
@@ -110,9 +115,9 @@ class TrainConfig:
     checkpoint_every: int | None = None  # also save every N steps (epoch ends always save)
     tensorboard: bool = False  # also log to <run>/tensorboard (needs the tensorboard extra)
     quiet: bool = False  # no progress bar; one line per epoch instead
-    # torch threads: small recurrent steps gain nothing from more, and on busy cores extra
-    # threads spin (10 demo epochs: 1.7 s with 1 thread, 45 s with 2, loaded)
-    threads: int | None = 1
+    # torch threads. none: train/threads.py's measured rule, one thread per 1M multiply-adds of
+    # a step's recurrent product (demo: 1; PLAID LSTM 1x128 batch 32: 2), at most the idle cores
+    threads: int | None = None
     device: str = "auto"  # auto: CUDA when available, else CPU
     # fp32: exact (every exactness guarantee is stated in fp32). bf16/fp16: autocast, weights
     # and optimiser stay fp32; fp16 adds a grad scaler, its range being too small for gradients.

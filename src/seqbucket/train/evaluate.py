@@ -24,6 +24,7 @@ from seqbucket.train.config import TrainConfig
 from seqbucket.train.guards import num_threads
 from seqbucket.train.precision import autocast
 from seqbucket.train.standardize import Standardizer
+from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, eval_batches
 
 if TYPE_CHECKING:
@@ -123,7 +124,7 @@ def score_run(run: LoadedRun, ds: SequenceDataset) -> dict[str, Any]:
     checkpoint's config (batching, threads), its standardiser, and denormals flushed as in
     training. ``train``'s test score and ``evaluate`` both come from here, so the same run and
     data print the same number."""
-    with num_threads(run.config.threads), flush_denormals():
+    with num_threads(config_threads(run.config)), flush_denormals():
         return evaluate_dataset(
             run.model, ds, run.config, device=run.device, standardizer=run.standardizer
         )

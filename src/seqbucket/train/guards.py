@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from types import FrameType
 
 import torch
+import torch.utils.deterministic
 
 
 @contextlib.contextmanager
@@ -29,14 +30,22 @@ def num_threads(threads: int | None) -> Iterator[None]:
 def deterministic(device: torch.device, threads: int | None) -> Iterator[None]:
     """``torch.use_deterministic_algorithms(True)`` and a fixed thread count, then restore both.
 
-    On CUDA some kernels have no deterministic version; there it only warns (``warn_only``)."""
+    On CUDA some kernels have no deterministic version; there it only warns (``warn_only``).
+
+    Deterministic mode also fills every new uninitialised tensor with NaN by default (a debugging
+    aid that catches kernels reading memory they never wrote). That fill is not needed for
+    determinism, and it cost 28% of each PLAID training step (the LSTM kernels' workspaces,
+    ``benchmarks/loop_ceiling.py --profile``), so it is off for the block."""
     was_enabled = torch.are_deterministic_algorithms_enabled()
     was_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    was_filling = torch.utils.deterministic.fill_uninitialized_memory  # type: ignore[attr-defined]
     torch.use_deterministic_algorithms(True, warn_only=device.type == "cuda")
+    torch.utils.deterministic.fill_uninitialized_memory = False  # type: ignore[attr-defined]
     try:
         with num_threads(threads):
             yield
     finally:
+        torch.utils.deterministic.fill_uninitialized_memory = was_filling  # type: ignore[attr-defined]
         torch.use_deterministic_algorithms(was_enabled, warn_only=was_warn_only)
 
 

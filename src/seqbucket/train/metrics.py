@@ -7,7 +7,8 @@ far), ``train_loss``, ``val_loss``,
 ``val_perplexity`` (lm), ``lr``, ``tokens_per_s`` (real
 tokens, padding excluded), ``padding_overhead`` (padded / real - 1), ``distinct_shapes`` (distinct
 ``(B, T)`` batch shapes trained on so far: each is one kernel configuration or compiled graph),
-``peak_memory_mb`` and ``seconds`` (wall time of the epoch). A record with ``"partial": true``
+``peak_memory_mb``, ``seconds`` (wall time of the epoch) and ``train_seconds`` (its training
+steps alone). A record with ``"partial": true``
 is an epoch that ``max_steps`` stopped before its end: a resume that continues the epoch drops it
 and logs the whole epoch in its place, so a curve holds each epoch once.
 """

@@ -26,6 +26,7 @@ from seqbucket.train.artifacts import LoadedRun, load_run
 from seqbucket.train.evaluate import forward
 from seqbucket.train.guards import num_threads
 from seqbucket.train.precision import autocast
+from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, eval_batches, file_format
 
 
@@ -84,7 +85,7 @@ def predict_dataset(run: LoadedRun, ds: SequenceDataset, where: str = "") -> lis
             f"got {ds.task!r} data in {where}"
         )
     outputs: list[dict[str, Any] | None] = [None] * len(ds)
-    with torch.no_grad(), flush_denormals(), num_threads(run.config.threads):
+    with torch.no_grad(), flush_denormals(), num_threads(config_threads(run.config)):
         for indices, pad_to in eval_batches(ds.lengths, run.config):
             batch = collate_batch(ds, indices, pad_to).to(run.device)
             with autocast(run.device, run.config.precision):

@@ -14,12 +14,14 @@ sensibly run (a single class, a model too big for the memory) and warns about ou
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from seqbucket.batching.sampler import BucketBatchSampler
 from seqbucket.data import SPLITS, SequenceDataset
 from seqbucket.errors import ConfigError
 from seqbucket.models import ModelConfig, param_count
@@ -44,7 +46,8 @@ from seqbucket.train.sanity import (
 )
 from seqbucket.train.split import stratified_split
 from seqbucket.train.standardize import Standardizer
-from seqbucket.train.trainer import Trainer
+from seqbucket.train.threads import config_threads
+from seqbucket.train.trainer import BatchSource, Trainer
 from seqbucket.train.wiring import (
     batching_config,
     check_known_labels,
@@ -114,7 +117,14 @@ def describe_run(
     )
 
 
-def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> RunResult:
+def train(
+    config: TrainConfig,
+    *,
+    force: bool = False,
+    resume: bool = False,
+    sampler: Callable[[np.ndarray], BatchSource] | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
     """Run the training described by ``config`` in ``config.run_dir`` (see the module docstring).
 
     Raises:
@@ -122,6 +132,10 @@ def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> 
             or the task does not match the data.
         DataError: an empty split, or test labels unseen in training.
         CheckpointError: ``resume`` with a missing, corrupt or incompatible checkpoint.
+
+    ``sampler``: builds the batch source from the training split's lengths instead of the
+    config's plan (``seqbucket bench`` runs the peers' samplers through this same loop);
+    ``progress``: where progress goes instead of the default bar/lines.
     """
     start = time.perf_counter()
     run = RunDir(config.run_dir)
@@ -132,8 +146,11 @@ def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> 
         run.check(force=force, resume=resume)
         batching_config(config)
         resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
-        with num_threads(config.threads):
-            return _train(config, run, resume_state, start, force=force, resume=resume)
+        with num_threads(config_threads(config)):
+            return _train(
+                config, run, resume_state, start, force=force, resume=resume, sampler=sampler,
+                progress=progress,
+            )  # fmt: skip
 
 
 def _train(
@@ -144,6 +161,8 @@ def _train(
     *,
     force: bool,
     resume: bool,
+    sampler: Callable[[np.ndarray], BatchSource] | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     device = pick_device(config.device)
     check_precision(device, config.precision)
@@ -203,10 +222,11 @@ def _train(
     model = build_model_or_explain(mcfg)
     if init is not None:
         init_weights(model, mcfg, init)
-    progress = Progress(quiet=config.quiet)
+    progress = progress or Progress(quiet=config.quiet)
     trainer = Trainer(
-        config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress
-    )
+        config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress,
+        sampler=sampler(train_ds.lengths) if sampler is not None else None,
+    )  # fmt: skip
     if resume_state is not None:
         trainer.load_state_dict(resume_state, str(run.last))
         if trainer.stop_reason and not run.is_incomplete():
@@ -224,7 +244,7 @@ def _train(
         progress.message(f"initialised from {init.checkpoint}")
     for note in trainer.notes:
         progress.message(note)
-    if resume_state is None:
+    if resume_state is None and isinstance(trainer.sampler, BucketBatchSampler):
         plan0 = trainer.sampler.plan
         strategy = trainer.sampler.config.strategy
         for warning in outlier_warnings(

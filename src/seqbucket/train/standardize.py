@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import torch
 
+from seqbucket.data import SequenceDataset
 from seqbucket.errors import DataError
 
 
@@ -69,6 +70,25 @@ class Standardizer:
         mean = self.mean.to(x.device)  # no copy when already there
         std = self.std.to(x.device)
         return ((x - mean) / std) * mask.unsqueeze(-1).to(x.dtype)
+
+    def apply_to(self, ds: SequenceDataset) -> SequenceDataset:
+        """``ds`` with every real step standardised, once, so that a loop over its batches does
+        no per-batch standardisation (padding, which ``collate`` writes as 0 afterwards, stays
+        0; the real steps get exactly the float32 values :meth:`__call__` gives them)."""
+        mean = self.mean.detach().cpu().numpy()  # (F,) float32
+        std = self.std.detach().cpu().numpy()
+        # float32 subtract and divide are correctly rounded in numpy as in torch: same values.
+        scaled = (ds.values - mean) / std  # (total, F) float32
+        return SequenceDataset(
+            scaled,
+            ds.offsets,
+            ds.targets,
+            ds.task,
+            name=ds.name,
+            vocab=ds.vocab,
+            label_names=ds.label_names,
+            overlong_report=ds.overlong_report,
+        )
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {"mean": self.mean.detach().cpu().clone(), "std": self.std.detach().cpu().clone()}

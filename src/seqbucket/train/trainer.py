@@ -1,9 +1,11 @@
 """The training loop: AdamW, a warm-up + cosine/constant schedule, gradient clipping, evaluation
 on the validation split every epoch, early stopping, best-checkpoint tracking and exact resume.
 
-One step: ``sampler.iter_batches()`` gives ``(step, indices, pad_to)``; the examples are collated
-to ``pad_to`` (the bucket boundary), standardised, run through the model and scored with
-``masked_loss`` (a mean over real positions only, so padding never changes the loss).
+One step: ``sampler.iter_batches()`` gives ``(step, indices, pad_to)``; the examples are gathered
+from the dataset's storage to ``pad_to`` (the bucket boundary; ``data.gather_batch``, a few
+vectorised calls), run through the model and scored with ``masked_loss`` (a mean over real
+positions only, so padding never changes the loss). Standardisation happened once, on the whole
+training and validation splits, when the trainer was built: no step repeats it.
 
 Exact resume: ``last.pt`` holds the model, optimiser, scheduler, sampler position (epoch, step),
 every RNG state, the best-so-far metric, the early-stopping counter and the running sums of the
@@ -22,8 +24,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import numpy as np
 import torch
@@ -32,6 +35,7 @@ from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
 from seqbucket.errors import CheckpointError, TrainingError
 from seqbucket.models import ModelConfig, flush_denormals, masked_loss
+from seqbucket.train.allocator import reuse_freed_memory
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.config import READER_FIELDS, TrainConfig
@@ -43,6 +47,7 @@ from seqbucket.train.progress import Progress
 from seqbucket.train.rng import capture_rng_state, restore_rng_state
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.schedule import build_scheduler
+from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, make_sampler
 
 # Settings a resumed run must share with its checkpoint: they shape the model, the data order or
@@ -69,6 +74,18 @@ RESUME_LOCKED = (
     "seed",
     "precision",  # autocast rounds differently: a resume in another precision is not exact
 )
+
+
+class BatchSource(Protocol):
+    """What the loop reads batches from: ``BucketBatchSampler``, or a peer's batches
+    (``seqbucket.bench``). ``iter_batches`` yields ``(step, indices, pad_to)`` from the current
+    step on; ``pad_to`` None pads to the batch's longest member."""
+
+    def set_epoch(self, epoch: int) -> None: ...
+    def __len__(self) -> int: ...
+    def iter_batches(self) -> Iterator[tuple[int, np.ndarray, int | None]]: ...
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
 @dataclass
@@ -108,12 +125,15 @@ class Trainer:
         *,
         device: torch.device,
         progress: Progress | None = None,
+        sampler: BatchSource | None = None,
     ) -> None:
         self.config = config
         self.model = model.to(device)
         self.model_config = model_config
-        self.train_ds = train_ds
-        self.val_ds = val_ds
+        # Standardised once, here (bit-identical real steps): no per-batch standardisation.
+        std = meta.standardizer
+        self.train_ds = std.apply_to(train_ds) if std is not None else train_ds
+        self.val_ds = std.apply_to(val_ds) if std is not None and val_ds is not None else val_ds
         self.meta = meta
         self.run = run
         self.device = device
@@ -121,11 +141,9 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
-        # The standardiser's statistics on the training device once (meta keeps the CPU copy
-        # that checkpoints store).
-        self.standardizer = meta.standardizer.to(device) if meta.standardizer else None
         self.scaler = grad_scaler(device, config.precision)  # fp16 only (see precision.py)
-        self.sampler = make_sampler(train_ds.lengths, config)
+        # ``sampler``: another batch source over train_ds (bench: the peers); default: the plan.
+        self.sampler: BatchSource = sampler or make_sampler(train_ds.lengths, config)
         self.sampler.set_epoch(0)
         # The sampler caches the epoch's plan, so epoch 0 is planned once, here, not twice.
         self.steps_per_epoch = len(self.sampler)
@@ -267,7 +285,8 @@ class Trainer:
         records: list[dict[str, Any]] = []
         with (
             flush_denormals(),
-            deterministic(self.device, self.config.threads),
+            reuse_freed_memory(),  # NOTE [page faults per step] in train/allocator.py
+            deterministic(self.device, config_threads(self.config)),
             stop_on_sigint() as stop,
         ):
             while not self.stop_reason:
@@ -329,7 +348,7 @@ class Trainer:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
         with autocast(self.device, self.config.precision):
-            logits = forward(self.model, batch, self.standardizer)
+            logits = forward(self.model, batch, None)  # train_ds is standardised already
         assert batch.y is not None  # training data always carries targets (checked at load)
         loss = masked_loss(self.meta.task, logits.float(), batch.y)  # fp32: a no-op
         self.optimizer.zero_grad(set_to_none=True)
@@ -393,7 +412,7 @@ class Trainer:
                 self.val_ds,
                 self.config,
                 device=self.device,
-                standardizer=self.standardizer,
+                standardizer=None,  # val_ds is standardised already
             )
             if not math.isfinite(val["loss"]):
                 self._diverged(f"the validation loss became {val['loss']}", self.global_step)
@@ -420,6 +439,7 @@ class Trainer:
             distinct_shapes=len(self.shapes),
             peak_memory_mb=peak_memory_mb(self.device),
             seconds=t.seconds + val.get("seconds", 0.0),
+            train_seconds=t.seconds,  # the steps alone: what time-to-accuracy adds up
         )
         improved = self.best is None or score > self.best["score"]
         record["best"] = improved

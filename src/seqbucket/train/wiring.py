@@ -14,7 +14,7 @@ import torch
 
 from seqbucket.batching import BatchingConfig, parse_batching, plan
 from seqbucket.batching.sampler import BucketBatchSampler
-from seqbucket.data import Batch, SequenceDataset, Vocab, collate, load_dataset
+from seqbucket.data import Batch, SequenceDataset, Vocab, gather_batch, load_dataset
 from seqbucket.errors import ConfigError, DataError
 from seqbucket.models import ModelConfig
 from seqbucket.train.config import TrainConfig
@@ -189,7 +189,9 @@ def eval_batches(
 
 
 def collate_batch(ds: SequenceDataset, indices: Any, pad_to: int | None) -> Batch:
-    return collate([ds[int(i)] for i in indices], pad_to=pad_to)
+    """``collate([ds[i] for i in indices], pad_to)``, gathered from ``ds``'s storage in a few
+    vectorised calls (``data.gather_batch``): this runs every training step."""
+    return gather_batch(ds, indices, pad_to)
 
 
 def model_config(
@@ -212,6 +214,7 @@ def model_config(
         dropout=config.dropout,
         num_classes=num_classes,
         max_len=(max_len or int(ds.lengths.max())) if config.model == "unshared" else None,
+        impl=config.impl,
     )
 
 
