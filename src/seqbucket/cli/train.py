@@ -14,7 +14,17 @@ from typing import Any
 
 from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
 from seqbucket.train import TrainConfig, resolve_config, train
-from seqbucket.train.config import LM_MODES, MODEL_KINDS, OVERLONG, TASKS, TOKENIZERS
+from seqbucket.train.config import (
+    FRONTENDS,
+    LM_MODES,
+    LONG_MEDIAN_LENGTH,
+    MODEL_KINDS,
+    OVERLONG,
+    POOLINGS,
+    TASKS,
+    TOKENIZERS,
+)
+from seqbucket.train.recipes import recipe_names, recipe_path
 
 # flag destinations that are TrainConfig fields of the same name
 _FIELDS = (
@@ -23,9 +33,13 @@ _FIELDS = (
     "out", "checkpoint_every", "tensorboard", "quiet", "test",
     "text_column", "label_column", "tokenizer", "min_freq", "max_size", "lm_mode", "chunk_size",
     "max_length", "overlong",
+    "frontend", "frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride",
+    "pooling", "series_norm",
 )  # fmt: skip
 
 _DEFAULTS = TrainConfig()
+# --quick: enough steps to pass through every stage (train, validate, checkpoint, test).
+QUICK_STEPS = 3
 _STRATEGIES = "auto | buckets:5,20,50,100 | random | pad-all | per-length | per-sample"
 
 
@@ -49,7 +63,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs="?",
         help=_d("data", "embedded data set name or a data file; optional when --config names it"),
     )
-    p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    source.add_argument(
+        "--recipe",
+        choices=recipe_names(),
+        help="a shipped settings file tuned for one data set (flags override it)",
+    )
     p.add_argument("--task", choices=TASKS, help=_d("task", "expected task (checked on the data)"))
     p.add_argument("--model", choices=MODEL_KINDS, help=_d("model", "recurrent cell or baseline"))
     p.add_argument(
@@ -68,6 +88,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="read sequences both ways (default: yes, except for lm)",
     )
     p.add_argument("--dropout", type=float, metavar="P", help=_d("dropout"))
+    p.add_argument(
+        "--frontend",
+        choices=FRONTENDS,
+        help="strided convolutions before the recurrent layers (default: conv when the median "
+        f"training length is >= {LONG_MEDIAN_LENGTH}, else none)",
+    )
+    for name, text in (
+        ("frontend_channels", "conv width"),
+        ("frontend_layers", "conv layers"),
+        ("frontend_kernel", "conv kernel (odd)"),
+        ("frontend_stride", "conv stride"),
+    ):
+        p.add_argument("--" + name.replace("_", "-"), type=int, metavar="N", help=_d(name, text))
+    p.add_argument(
+        "--pooling",
+        choices=POOLINGS,
+        help="what the head reads (default: mean-max with the conv front end, else last)",
+    )
+    p.add_argument(
+        "--series-norm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help=_d("series_norm", "z-normalise each series over its own steps"),
+    )
     stop = p.add_mutually_exclusive_group()
     stop.add_argument("--epochs", type=int, metavar="N", help=_d("epochs"))
     stop.add_argument(
@@ -75,6 +119,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--lr", type=float, metavar="X", help=_d("lr", "AdamW peak learning rate"))
     p.add_argument("--seed", type=int, metavar="N", help=_d("seed"))
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke-test the settings (a recipe's, say): stop after {QUICK_STEPS} optimiser "
+        "steps, then validate and test as usual",
+    )
     p.add_argument(
         "--val-fraction", type=float, metavar="F", help=_d("val_fraction", "validation share")
     )
@@ -127,13 +177,15 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
     changes = {name: getattr(args, name) for name in _FIELDS if getattr(args, name) is not None}
     if args.max_steps is not None and args.epochs is None:
         changes["epochs"] = None
+    if args.quick:
+        changes.update(epochs=None, max_steps=QUICK_STEPS)
     return changes
 
 
 def run(args: argparse.Namespace) -> int:
     config = resolve_config(
         overrides_from_args(args),
-        config_file=args.config,
+        config_file=args.config if args.recipe is None else recipe_path(args.recipe),
         resume=args.resume,
         require_data=not args.resume,
     )

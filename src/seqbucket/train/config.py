@@ -34,6 +34,11 @@ else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
 MODEL_KINDS = ("rnn", "gru", "lstm", "unshared")
+FRONTENDS = ("none", "conv")
+POOLINGS = ("last", "mean-max")
+# frontend=None picks "conv" at this median training length: PLAID (median 301) needs it;
+# Japanese Vowels (median 15) trains best without.
+LONG_MEDIAN_LENGTH = 128
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
 TOKENIZERS = ("char", "word")
@@ -73,6 +78,19 @@ class TrainConfig:
     # Bidirectional gave the best validation loss on JapaneseVowels at little cost.
     bidirectional: bool | None = None
     dropout: float = 0.0  # between stacked layers only (needs num_layers >= 2); 0: small model
+    # "conv": strided convolutions shorten long signals before the recurrent layers; "none":
+    # the recurrent layers read every step. None: "conv" when the median training length is
+    # at least LONG_MEDIAN_LENGTH (a recurrent net learns little over 300+ raw steps: PLAID
+    # stayed at 20-31% test accuracy without it), else "none". The run header says which.
+    frontend: str | None = None
+    frontend_channels: int = 128  # conv width; 64 validated worse on PLAID
+    frontend_layers: int = 3  # each divides the length by about frontend_stride
+    frontend_kernel: int = 7  # odd: the window is centred on its step
+    frontend_stride: int = 2  # 3 layers of 2: 8 times fewer recurrent steps
+    # "mean-max": the head also reads the mean and max of the outputs over real steps; "last":
+    # the final state only. None: "mean-max" with the conv front end, else "last".
+    pooling: str | None = None
+    series_norm: bool = False  # z-normalise each series over its own steps (amplitude-free)
     # -- batching --
     batching: str = "auto"  # strategy spec parsed by batching.parse_batching, e.g. "buckets:5,20"
     batch_size: int = 16  # small batches: more updates per epoch on a 230-example train split
@@ -101,6 +119,9 @@ class TrainConfig:
         _check(self.model in MODEL_KINDS, "model", f"one of {MODEL_KINDS}", self.model)
         _check(self.schedule in SCHEDULES, "schedule", f"one of {SCHEDULES}", self.schedule)
         _check(self.device in DEVICES, "device", f"one of {DEVICES}", self.device)
+        frontends = (None, *FRONTENDS)
+        _check(self.frontend in frontends, "frontend", f"one of {FRONTENDS}", self.frontend)
+        _check(self.pooling in (None, *POOLINGS), "pooling", f"one of {POOLINGS}", self.pooling)
         _check(self.tokenizer in (None, *TOKENIZERS), "tokenizer", "char or word", self.tokenizer)
         _check(self.lm_mode in (None, *LM_MODES), "lm_mode", "line or chunk", self.lm_mode)
         _check(self.overlong in OVERLONG, "overlong", f"one of {OVERLONG}", self.overlong)
@@ -110,6 +131,10 @@ class TrainConfig:
         _check(0.0 <= self.dropout < 1.0, "dropout", "in [0, 1)", self.dropout)
         _check(self.hidden_size >= 1, "hidden_size", ">= 1", self.hidden_size)
         _check(self.num_layers >= 1, "num_layers", ">= 1", self.num_layers)
+        for name in ("frontend_channels", "frontend_layers", "frontend_stride"):
+            _check(getattr(self, name) >= 1, name, ">= 1", getattr(self, name))
+        k = self.frontend_kernel
+        _check(k >= 1 and k % 2 == 1, "frontend_kernel", "an odd number >= 1", k)
         _check(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
         _check(self.lr > 0, "lr", "> 0", self.lr)
         _check(self.warmup_steps >= 0, "warmup_steps", ">= 0", self.warmup_steps)
@@ -134,11 +159,23 @@ class TrainConfig:
     def run_dir(self) -> Path:
         return Path(self.out) if self.out else Path("runs") / self.data_name
 
-    def resolved_for(self, task: str) -> TrainConfig:
-        """This config with the data-dependent defaults (``bidirectional``) settled for ``task``."""
+    def resolved_for(
+        self, task: str, *, median_length: float = 0.0, features: bool = True
+    ) -> TrainConfig:
+        """This config with the data-dependent defaults settled: ``bidirectional`` for ``task``;
+        ``frontend`` by the training data's ``median_length`` (a conv front end only for float
+        ``features`` and one prediction per sequence); ``pooling`` by the front end."""
+        changes: dict[str, Any] = {}
         if self.bidirectional is None:
-            return self.replace(bidirectional=task != "lm")
-        return self
+            changes["bidirectional"] = task != "lm"
+        frontend = self.frontend
+        if frontend is None:
+            long = median_length >= LONG_MEDIAN_LENGTH and features
+            frontend = "conv" if long and task in ("classify", "regress") else "none"
+            changes["frontend"] = frontend
+        if self.pooling is None:
+            changes["pooling"] = "mean-max" if frontend == "conv" else "last"
+        return self.replace(**changes) if changes else self
 
     def replace(self, **changes: Any) -> TrainConfig:
         """A copy with ``changes`` applied; unknown names raise ``ConfigError``."""
@@ -227,6 +264,11 @@ _SECTION_OF: dict[str, tuple[str, str]] = {
     **{k: ("data", k) for k in READER_FIELDS},
     "model": ("model", "kind"),
     **{k: ("model", k) for k in ("hidden_size", "num_layers", "bidirectional", "dropout")},
+    **{k: ("model", k) for k in ("frontend", "pooling", "series_norm")},
+    **{
+        f"frontend_{k}": ("model", f"frontend_{k}")
+        for k in ("channels", "layers", "kernel", "stride")
+    },
     "batching": ("batching", "strategy"),
     **{k: ("batching", k) for k in ("batch_size", "max_tokens")},
     **{

@@ -56,6 +56,8 @@ RESUME_LOCKED = (
     "num_layers",
     "bidirectional",
     "dropout",
+    *("frontend", "frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"),
+    *("pooling", "series_norm"),
     "batching",
     "batch_size",
     "max_tokens",
