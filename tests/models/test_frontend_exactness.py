@@ -4,7 +4,8 @@ Invariant: for a padded batch (either padding side; padded to the batch maximum,
 boundary past it, or to a global maximum far past it; padding filled with noise), the logits,
 the loss and every parameter gradient of a model with ``series_norm``, ``frontend="conv"`` and
 ``pooling="mean-max"`` equal those of running each sequence alone, unpadded, within fp32 1e-5.
-The length arithmetic matches PyTorch's own ``Conv1d`` output sizes.
+The same holds without the front end (normalisation and pooling around a plain encoder). The
+length arithmetic matches PyTorch's own ``Conv1d`` output sizes.
 """
 
 from __future__ import annotations
@@ -60,14 +61,14 @@ def _grads(model: nn.Module) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("pad_to", sorted(PAD_TO))
 @pytest.mark.parametrize("padding", ["post", "pre"])
 @pytest.mark.parametrize(
-    ("task", "kind", "bidirectional", "series_norm"),
-    [("classify", "gru", True, True), ("classify", "lstm", False, False),
-     ("regress", "rnn", True, True)],
+    ("task", "kind", "bidirectional", "series_norm", "frontend"),
+    [("classify", "gru", True, True, "conv"), ("classify", "lstm", False, False, "conv"),
+     ("regress", "rnn", True, True, "conv"), ("classify", "lstm", True, True, "none")],
 )  # fmt: skip
 def test_padded_batch_equals_each_sequence_alone(
-    pad_to, padding, task, kind, bidirectional, series_norm
+    pad_to, padding, task, kind, bidirectional, series_norm, frontend
 ):
-    model = _model(task, kind, bidirectional, series_norm=series_norm)
+    model = _model(task, kind, bidirectional, series_norm=series_norm, frontend=frontend)
     x, rows, lengths = _padded(LENGTHS, PAD_TO[pad_to], padding, seed=len(pad_to))
     B = len(rows)
     g = torch.Generator().manual_seed(9)

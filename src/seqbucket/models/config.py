@@ -68,8 +68,9 @@ class ModelConfig:
     frontend_kernel: int = 7  # odd, so the zero padding k // 2 centres each window
     frontend_stride: int = 2  # 3 layers of stride 2: PLAID's 1,344 steps become 168
     # What the classify/regress head reads: "last" the final state; "mean-max" the final state
-    # beside the mean and the max of the top layer's outputs over the real steps (a long
-    # sequence's evidence can sit anywhere, and the final state forgets).
+    # beside the mean and the max over the real steps of the top layer's outputs and (with a
+    # front end) of the front end's outputs: a long sequence's evidence can sit anywhere, and
+    # the final state forgets.
     pooling: str = "last"
 
     def __post_init__(self) -> None:

@@ -29,13 +29,15 @@ def conv_lengths(lengths: torch.Tensor, kernel: int, stride: int, padding: int) 
 
 
 class ConvFrontEnd(nn.Module):
-    """``layers`` blocks of masked ``Conv1d(kernel, stride) -> LayerNorm -> GELU``.
+    """``layers`` blocks of masked ``Conv1d(kernel, stride) -> GELU``.
 
     ``frontend(x, lengths)`` with ``x`` ``(B, T, F)`` post-padded and ``lengths`` ``(B,)`` CPU
     int64 returns ``(y, out_lengths)``: ``y`` ``(B, T', C)``, zero at padded steps, where
     ``T'`` and ``out_lengths`` follow :func:`conv_lengths` through every layer (about
-    ``T / stride**layers``). LayerNorm normalises each step over its channels, so (unlike batch
-    norm) no statistic crosses examples or steps: see NOTE [exact strided convolution].
+    ``T / stride**layers``). There is no normalisation layer: batch norm would mix examples (so
+    padding and batch composition would change results), and layer norm over each step's
+    channels would erase the local amplitude that a waveform's shape is made of. See
+    NOTE [exact strided convolution].
     """
 
     def __init__(
@@ -48,14 +50,13 @@ class ConvFrontEnd(nn.Module):
             nn.Conv1d(a, b, kernel, stride=stride, padding=self.padding)
             for a, b in itertools.pairwise(widths)
         )
-        self.norms = nn.ModuleList(nn.LayerNorm(channels) for _ in range(layers))
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        for conv, norm in zip(self.convs, self.norms, strict=True):
+        for conv in self.convs:
             mask = lengths_to_mask(lengths, x.shape[1]).to(x.device)  # (B, T)
             x = x * mask.unsqueeze(-1).to(x.dtype)  # padded steps must read as the conv's zeros
             x = conv(x.transpose(1, 2)).transpose(1, 2)  # (B, T', C)
             lengths = conv_lengths(lengths, self.kernel, self.stride, self.padding)
-            x = nn.functional.gelu(norm(x))
+            x = nn.functional.gelu(x)
         mask = lengths_to_mask(lengths, x.shape[1]).to(x.device)
         return x * mask.unsqueeze(-1).to(x.dtype), lengths

@@ -47,6 +47,8 @@ class SequenceModel(nn.Module):
         )
         self.encoder = Encoder(config.encoder_config)
         width = self.encoder.output_size * (3 if config.pooling == "mean-max" else 1)
+        if config.pooling == "mean-max" and self.frontend is not None:
+            width += 2 * config.frontend_channels  # the front end's own features, pooled
         width += config.summary_size
         self.head = TaskHead(config.task, width, config.output_size)
 
@@ -64,12 +66,17 @@ class SequenceModel(nn.Module):
         summary = None
         if config.series_norm:
             x, summary = series_normalize(x, lengths, padding)  # (B, T, F), (B, 2F+1)
+        pooled = []
         if self.frontend is not None:
             x, lengths = self.frontend(to_post(x, lengths, padding), lengths)  # (B, T', C)
             padding = "post"
+            if config.pooling == "mean-max":
+                # A short path from the convolutions to the head (as in LSTM-FCN): what the
+                # filters found anywhere in the sequence, not only what the recurrence kept.
+                pooled.append(masked_mean_max(x, lengths, padding))  # (B, 2C)
         outputs, final = self.encoder(x, lengths, padding)  # (B, T, H*D), (B, H*D)
         if config.pooling == "mean-max":
-            final = torch.cat([final, masked_mean_max(outputs, lengths, padding)], dim=-1)
+            final = torch.cat([final, masked_mean_max(outputs, lengths, padding), *pooled], -1)
         if summary is not None:
             final = torch.cat([final, summary], dim=-1)  # (B, head width)
         return self.head(outputs, final)

@@ -83,7 +83,7 @@ class TrainConfig:
     # at least LONG_MEDIAN_LENGTH (a recurrent net learns little over 300+ raw steps: PLAID
     # stayed at 20-31% test accuracy without it), else "none". The run header says which.
     frontend: str | None = None
-    frontend_channels: int = 128  # conv width; 64 validated worse on PLAID
+    frontend_channels: int = 128  # conv width: the one the PLAID recipe was validated with
     frontend_layers: int = 3  # each divides the length by about frontend_stride
     frontend_kernel: int = 7  # odd: the window is centred on its step
     frontend_stride: int = 2  # 3 layers of 2: 8 times fewer recurrent steps
