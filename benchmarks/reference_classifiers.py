@@ -4,6 +4,7 @@ figures a seqbucket model is judged against. Needs the ``peers`` extra:
     .venv/bin/pip install torch==2.13.0 -e '.[peers]'
     .venv/bin/python benchmarks/reference_classifiers.py                 # PLAID, 1-NN DTW
     .venv/bin/python benchmarks/reference_classifiers.py --all           # + aeon's others
+    .venv/bin/python benchmarks/reference_classifiers.py --validation-seed 0   # on val instead
 
 ``--all`` adds every aeon classifier in ``EXTRA`` that is tagged as reading unequal-length
 series (the tag is checked, so a classifier that cannot read them is skipped and said so).
@@ -42,6 +43,24 @@ def aeon_collection(name: str, split: str) -> tuple[list[np.ndarray], np.ndarray
     return series, np.asarray(ds.targets)
 
 
+def validation_split(
+    train: tuple[list[np.ndarray], np.ndarray], seed: int
+) -> tuple[tuple[list, np.ndarray], tuple[list, np.ndarray]]:
+    """(the training part, the validation part) of ``train`` as ``seqbucket train --seed seed``
+    splits it (the default ``val_fraction``, stratified by class)."""
+    from seqbucket.train import TrainConfig
+    from seqbucket.train.split import stratified_split
+
+    series, labels = train
+    fit_idx, val_idx = stratified_split(
+        len(series), TrainConfig().val_fraction, labels=labels, seed=seed
+    )
+    return (
+        ([series[i] for i in fit_idx], labels[fit_idx]),
+        ([series[i] for i in val_idx], labels[val_idx]),
+    )
+
+
 def run(clf: Any, train: tuple[list, np.ndarray], test: tuple[list, np.ndarray]) -> dict:
     start = time.perf_counter()
     clf.fit(*train)
@@ -55,6 +74,13 @@ def main() -> None:
     parser.add_argument("--all", action="store_true", help="also aeon's other classifiers")
     parser.add_argument("--skip-dtw", action="store_true", help="only the --all ones")
     parser.add_argument("--jobs", type=int, default=2, help="n_jobs for those that take it")
+    parser.add_argument(
+        "--validation-seed",
+        type=int,
+        metavar="SEED",
+        help="instead of the test split, score the validation split that `seqbucket train "
+        "--seed SEED` carves from train (fitted on the rest): how hard that split is",
+    )
     args = parser.parse_args()
     try:
         import importlib
@@ -66,8 +92,11 @@ def main() -> None:
 
     train = aeon_collection(args.data, "train")
     test = aeon_collection(args.data, "test")
+    if args.validation_seed is not None:
+        train, test = validation_split(train, args.validation_seed)
+    scored = "test" if args.validation_seed is None else f"seed-{args.validation_seed} validation"
     print(
-        f"{args.data}: {len(train[0])} train / {len(test[0])} test series | aeon "
+        f"{args.data}: {len(train[0])} train / {len(test[0])} {scored} series | aeon "
         f"{aeon.__version__} | {os.cpu_count()} cores seen, n_jobs {args.jobs}"
     )
     candidates: list[tuple[str, Any]] = []
@@ -88,7 +117,7 @@ def main() -> None:
             candidates.append((label, cls(**kwargs, **extra, **seeded)))
     for label, clf in candidates:
         result = run(clf, train, test)
-        print(f"{label:45s} test accuracy {result['accuracy']:.2%}  {result['seconds']:.1f} s")
+        print(f"{label:45s} {scored} accuracy {result['accuracy']:.2%}  {result['seconds']:.1f} s")
 
 
 if __name__ == "__main__":
