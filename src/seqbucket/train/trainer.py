@@ -29,7 +29,7 @@ import torch
 
 from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
-from seqbucket.errors import CheckpointError
+from seqbucket.errors import CheckpointError, ConfigError
 from seqbucket.models import ModelConfig, flush_denormals, masked_loss
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
@@ -68,6 +68,10 @@ RESUME_LOCKED = (
     "grad_clip",
     "seed",
 )
+
+
+# What checkpoints written before these settings existed were trained with.
+_BEFORE_RESOLVED = {"frontend": "none", "pooling": "last"}
 
 
 @dataclass
@@ -200,7 +204,11 @@ class Trainer:
         """Continue from ``state`` (a ``last.pt``); incompatible settings raise CheckpointError."""
         saved = state.get("config", {})
         current = self.config.to_dict()
-        defaults = TrainConfig().to_dict()  # a setting older checkpoints lack had its default
+        # A setting older checkpoints lack had its default, or (the data-dependent ones) the
+        # value it always resolved to before it existed.
+        defaults = TrainConfig().to_dict()
+        if "frontend_channels" not in saved:  # always saved (an int) since the front end exists
+            defaults.update(_BEFORE_RESOLVED)
         for key in RESUME_LOCKED:
             was = saved.get(key, defaults[key])
             if was != current.get(key):
@@ -209,7 +217,11 @@ class Trainer:
                     f"{key}={current.get(key)!r}; resume with the same settings or start over "
                     "with --force"
                 )
-        if state.get("model_config") != self.model_config.to_dict():
+        try:  # missing (newer) fields take their defaults, as when the checkpoint was written
+            saved_model = ModelConfig.from_dict(state.get("model_config") or {}).to_dict()
+        except (ConfigError, TypeError):
+            saved_model = None
+        if saved_model != self.model_config.to_dict():
             raise CheckpointError(f"checkpoint {path} holds a different model than this config")
         load_weights(self.model, state, path)
         saved_total = state.get("total_steps")
