@@ -265,3 +265,25 @@ def test_train_and_evaluate_print_the_same_test_score(tmp_path, monkeypatch):
     again = evaluate(out, "japanese-vowels", "test")
     assert (again["loss"], again["accuracy"]) == (result.test["loss"], result.test["accuracy"])
     assert len(scored) == 2 and scored[0] == scored[1] and scored[0][0]
+
+
+def test_checkpoints_from_before_the_front_end_still_resume(small, tmp_path):
+    # A checkpoint written before frontend/pooling/series_norm existed lacks those keys; it was
+    # a plain recurrent model, which is what they resolve to now for short series.
+    config = TrainConfig(hidden_size=4, quiet=True, out=str(tmp_path)).resolved_for(
+        "classify", median_length=15
+    )
+    mcfg = model_config(config, small)
+    meta = DataMeta(small.task, small.label_names, None, None, np.zeros(0, dtype=np.int64))
+    trainer = Trainer(
+        config, build_model(mcfg), mcfg, small, None, meta, RunDir(tmp_path),
+        device=torch.device("cpu"),
+    )  # fmt: skip
+    state = trainer.state_dict()
+    new = ("frontend", "pooling", "series_norm", "frontend_channels", "frontend_layers")
+    for key in (*new, "frontend_kernel", "frontend_stride"):
+        del state["config"][key], state["model_config"][key]
+    trainer.load_state_dict(state, "old.pt")  # no CheckpointError
+    state["config"]["series_norm"] = True  # a real change of model is still refused
+    with pytest.raises(CheckpointError, match="series_norm"):
+        trainer.load_state_dict(state, "old.pt")

@@ -18,11 +18,14 @@ from seqbucket.cli._flags import add_config_flags
 from seqbucket.train import TrainConfig, resolve_config, train
 from seqbucket.train.config import CHOICES, field_types, is_optional
 from seqbucket.train.progress import write_line
+from seqbucket.train.recipes import recipe_names, recipe_path
 
 # How some generated flags are shown or spelled; what they mean lives in TrainConfig alone.
 _METAVARS = {"batching": "STRATEGY", "out": "RUN_DIR", "test": "DATA_OR_SPLIT"}
 _ALIASES = {"lm_mode": ("--mode",)}
 _FIELDS: tuple[str, ...] = ()  # every TrainConfig field, filled by register()
+# --quick: enough steps to pass through every stage (train, validate, checkpoint, test).
+QUICK_STEPS = 3
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +37,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validation checkpoint on the test split. Settings resolve as defaults < --config "
         "FILE.toml (or, with --resume, the run's saved config.toml) < flags.",
     )
-    p.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--config", metavar="FILE.toml", help="settings file; flags override it")
+    source.add_argument(
+        "--recipe",
+        choices=recipe_names(),
+        help="a shipped settings file tuned for one data set (flags override it)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke-test the settings (a recipe's, say): stop after {QUICK_STEPS} optimiser "
+        "steps, then validate and test as usual",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing run directory")
     p.add_argument("--resume", action="store_true", help="continue from <run>/checkpoints/last.pt")
     _FIELDS = add_config_flags(
@@ -56,13 +71,15 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
     changes = {name: getattr(args, name) for name in _FIELDS if hasattr(args, name)}
     if changes.get("max_steps") is not None and "epochs" not in changes:
         changes["epochs"] = None
+    if args.quick:
+        changes.update(epochs=None, max_steps=QUICK_STEPS)
     return changes
 
 
 def run(args: argparse.Namespace) -> int:
     config = resolve_config(
         overrides_from_args(args),
-        config_file=args.config,
+        config_file=args.config if args.recipe is None else recipe_path(args.recipe),
         resume=args.resume,
         require_data=not args.resume,
     )

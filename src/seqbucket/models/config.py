@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from seqbucket._tasks import CELL_KINDS, MODEL_KINDS, TASKS
 from seqbucket.errors import ConfigError
 
 IMPLS = ("fused", "loop", "packed")
+FRONTENDS = ("none", "conv")
+POOLINGS = ("last", "mean-max")
+# Tasks with one prediction per sequence: the only ones a shortening front end or pooling fits.
+_SEQUENCE_TASKS = ("classify", "regress")
 
 
 @dataclass(frozen=True)
@@ -49,12 +53,33 @@ class ModelConfig:
     # The per-step transition of the unshared baseline: "rnn" is the Elman step
     # h_t = tanh(W_t x_t + U_t h_{t-1} + b_t); "gru"/"lstm" use those cells' equations.
     unshared_cell: str = "rnn"
+    # Z-normalise each sequence per channel over its own real steps before anything else; the
+    # head also reads what that removed (log scale, offset, log length), so gains no longer
+    # hide the shape and the magnitude stays known (see models/pooling.py).
+    series_norm: bool = False
+    # "conv": strided 1-D convolutions shorten the sequence by about stride**layers before the
+    # recurrent layers read it (long, fast signals such as PLAID's currents; see
+    # models/frontend.py). "none": the recurrent layers read the inputs step by step.
+    frontend: str = "none"
+    frontend_channels: int = 128  # C: width of every conv layer (the recurrent input width)
+    frontend_layers: int = 3  # each divides the length by about frontend_stride
+    frontend_kernel: int = 7  # odd, so the zero padding k // 2 centres each window
+    frontend_stride: int = 2  # 3 layers of stride 2: PLAID's 1,344 steps become 168
+    # What the classify/regress head reads: "last" the final state; "mean-max" the final state
+    # beside the mean and the max over the real steps of the top layer's outputs and (with a
+    # front end) of the front end's outputs: a long sequence's evidence can sit anywhere, and
+    # the final state forgets.
+    pooling: str = "last"
 
     def __post_init__(self) -> None:
         _one_of("kind", self.kind, MODEL_KINDS)
         _one_of("task", self.task, TASKS)
         _one_of("impl", self.impl, IMPLS)
         _one_of("unshared_cell", self.unshared_cell, CELL_KINDS)
+        _one_of("frontend", self.frontend, FRONTENDS)
+        _one_of("pooling", self.pooling, POOLINGS)
+        for name in ("frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"):
+            _positive(name, getattr(self, name))
         if (self.input_size is None) == (self.vocab_size is None):
             raise ConfigError(
                 "ModelConfig: expected exactly one of input_size (features) or vocab_size "
@@ -100,6 +125,45 @@ class ModelConfig:
                 )
         elif self.max_len is not None:
             _positive("max_len", self.max_len)
+        self._check_sequence_features()
+
+    def _check_sequence_features(self) -> None:
+        """The front end, pooling and series normalisation act on whole float sequences."""
+        used = [
+            name
+            for name, on in (
+                ("frontend='conv'", self.frontend == "conv"),
+                ("pooling='mean-max'", self.pooling == "mean-max"),
+                ("series_norm=True", self.series_norm),
+            )
+            if on
+        ]
+        if not used:
+            return
+        if self.task not in _SEQUENCE_TASKS and self.frontend == "conv":
+            # The front end shortens time, so there is no output per input step to tag.
+            raise ConfigError(
+                f"ModelConfig: frontend='conv' needs a task in {list(_SEQUENCE_TASKS)}, "
+                f"got task={self.task!r}"
+            )
+        if self.task not in _SEQUENCE_TASKS and self.pooling == "mean-max":
+            raise ConfigError(
+                f"ModelConfig: pooling='mean-max' needs a task in {list(_SEQUENCE_TASKS)}, "
+                f"got task={self.task!r}"
+            )
+        if self.input_size is None:
+            raise ConfigError(
+                f"ModelConfig: {', '.join(used)} needs float features (input_size), got token ids"
+            )
+        if self.kind == "unshared" and self.frontend == "conv":
+            raise ConfigError(
+                "ModelConfig: frontend='conv' reads lengths the unshared baseline's max_len "
+                "does not describe; use frontend='none' with kind='unshared'"
+            )
+        if self.frontend_kernel % 2 == 0:
+            raise ConfigError(
+                f"ModelConfig: frontend_kernel must be odd, got {self.frontend_kernel}"
+            )
 
     @property
     def cell(self) -> str:
@@ -107,9 +171,25 @@ class ModelConfig:
         return self.unshared_cell if self.kind == "unshared" else self.kind
 
     @property
+    def summary_size(self) -> int:
+        """Width of the per-sequence summary ``series_norm`` hands the head: ``2F + 1``."""
+        return 2 * int(self.input_size or 0) + 1 if self.series_norm else 0
+
+    @property
     def encoder_input_size(self) -> int:
-        """Width of what the recurrent layers read: F, or ``embed_dim`` for token ids."""
+        """Width of what the recurrent layers read: F (C after a conv front end), or
+        ``embed_dim`` for token ids."""
+        if self.frontend == "conv":
+            return self.frontend_channels
         return self.input_size if self.input_size is not None else self.embed_dim
+
+    @property
+    def encoder_config(self) -> ModelConfig:
+        """The config of the recurrent part alone: with a conv front end, it reads
+        ``frontend_channels`` features per (shortened) step."""
+        if self.frontend == "none":
+            return self
+        return replace(self, input_size=self.frontend_channels, frontend="none")
 
     @property
     def output_size(self) -> int:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import numpy as np
 import torch
 
 _Callback = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
@@ -86,6 +87,10 @@ def flush_denormals() -> Iterator[bool]:
         with flush_denormals():
             trainer.fit()
     """
+    # NumPy computes (and caches) its float limits on first use; computed under flush-to-zero,
+    # numpy < 2.4 warns "the smallest subnormal is zero" (seen once aeon pinned numpy 2.3).
+    for dtype in (np.float16, np.float32, np.float64):
+        np.finfo(dtype)
     previous = flushing_denormals()
     supported = set_flush_denormal_all_threads(True)
     try:

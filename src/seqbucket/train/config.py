@@ -38,6 +38,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
+FRONTENDS = ("none", "conv")
+POOLINGS = ("last", "mean-max")
+# frontend=None picks "conv" at this median training length: PLAID (median 301) needs it;
+# Japanese Vowels (median 15) trains best without.
+LONG_MEDIAN_LENGTH = 128
 SCHEDULES = ("cosine", "constant")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -49,6 +54,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "task": TASKS,
     "model": MODEL_KINDS,
     "impl": IMPLS,
+    "frontend": FRONTENDS,
+    "pooling": POOLINGS,
     "schedule": SCHEDULES,
     "device": DEVICES,
     "precision": PRECISIONS,
@@ -92,6 +99,19 @@ class TrainConfig:
     # fused: exact masked fused kernels (fast); packed: PackedSequence, as users usually write
     # it (exact, slow on CPU; `seqbucket bench` measures it); loop: the readable reference cells
     impl: str = "fused"
+    # "conv": strided convolutions shorten long signals before the recurrent layers; "none":
+    # the recurrent layers read every step. none: "conv" when the median training length is
+    # at least LONG_MEDIAN_LENGTH (a recurrent net learns little over 300+ raw steps: PLAID
+    # stayed at 20-31% test accuracy without it), else "none". The run header says which.
+    frontend: str | None = None
+    frontend_channels: int = 128  # conv width: the one the PLAID recipe was validated with
+    frontend_layers: int = 3  # each divides the length by about frontend_stride
+    frontend_kernel: int = 7  # odd: the window is centred on its step
+    frontend_stride: int = 2  # 3 layers of 2: 8 times fewer recurrent steps
+    # "mean-max": the head also reads the mean and max of the outputs over real steps; "last":
+    # the final state only. none: "mean-max" with the conv front end, else "last".
+    pooling: str | None = None
+    series_norm: bool = False  # z-normalise each series over its own steps (amplitude-free)
     # -- batching --
     # strategy: auto | buckets:5,20,50,100 | random | pad-all | per-length | per-sample
     batching: str = "auto"
@@ -138,6 +158,10 @@ class TrainConfig:
         _check(0.0 <= self.dropout < 1.0, "dropout", "in [0, 1)", self.dropout)
         _check(self.hidden_size >= 1, "hidden_size", ">= 1", self.hidden_size)
         _check(self.num_layers >= 1, "num_layers", ">= 1", self.num_layers)
+        for name in ("frontend_channels", "frontend_layers", "frontend_stride"):
+            _check(getattr(self, name) >= 1, name, ">= 1", getattr(self, name))
+        k = self.frontend_kernel
+        _check(k >= 1 and k % 2 == 1, "frontend_kernel", "an odd number >= 1", k)
         _check(self.batch_size >= 1, "batch_size", ">= 1", self.batch_size)
         # inf passes "> 0" yet diverges at the first step; NaN fails every comparison.
         _check(math.isfinite(self.lr) and self.lr > 0, "lr", "finite and > 0", self.lr)
@@ -166,12 +190,23 @@ class TrainConfig:
     def run_dir(self) -> Path:
         return Path(self.out) if self.out else Path("runs") / self.data_name
 
-    def resolved_for(self, task: str) -> TrainConfig:
-        """This config with the data-dependent defaults (``bidirectional``) settled for ``task``,
-        and auto's randomness made explicit, so the run's config.toml records the knob used."""
+    def resolved_for(
+        self, task: str, *, median_length: float = 0.0, features: bool = True
+    ) -> TrainConfig:
+        """This config with the data-dependent defaults settled: ``bidirectional`` for ``task``;
+        ``frontend`` by the training data's ``median_length`` (a conv front end only for float
+        ``features`` and one prediction per sequence); ``pooling`` by the front end; auto's
+        randomness made explicit, so the run's config.toml records the knob used."""
         changes: dict[str, Any] = {}
         if self.bidirectional is None:
             changes["bidirectional"] = task != "lm"
+        frontend = self.frontend
+        if frontend is None:
+            long = median_length >= LONG_MEDIAN_LENGTH and features
+            frontend = "conv" if long and task in ("classify", "regress") else "none"
+            changes["frontend"] = frontend
+        if self.pooling is None:
+            changes["pooling"] = "mean-max" if frontend == "conv" else "last"
         if self.randomness is None and self.batching.strip() == "auto":
             changes["randomness"] = DEFAULT_RANDOMNESS
         return self.replace(**changes) if changes else self

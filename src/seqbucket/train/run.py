@@ -27,7 +27,7 @@ from seqbucket.errors import ConfigError
 from seqbucket.models import ModelConfig, param_count
 from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
-from seqbucket.train.config import TrainConfig
+from seqbucket.train.config import LONG_MEDIAN_LENGTH, TrainConfig
 from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
 from seqbucket.train.init_from import init_weights, read_init_source
@@ -110,11 +110,33 @@ def describe_run(
     sizes += f" / {len(test_ds)} test" if test_ds is not None else ""
     shape = f"{mcfg.num_layers}x{mcfg.hidden_size}"
     direction = "bidirectional " if mcfg.bidirectional else ""
+    front = ""
+    if mcfg.frontend == "conv":
+        front = f"conv {mcfg.frontend_layers}x{mcfg.frontend_channels}/{mcfg.frontend_stride} + "
+    front = ("series-norm + " if mcfg.series_norm else "") + front
+    pool = ", mean-max pooling" if mcfg.pooling == "mean-max" else ""
     return (
-        f"{config.data_name}: {mcfg.task}, {sizes} examples | {direction}{mcfg.kind} {shape}, "
+        f"{config.data_name}: {mcfg.task}, {sizes} examples | {front}{direction}{mcfg.kind} "
+        f"{shape}{pool}, "
         f"{params:,} parameters | batching {config.batching}, batch size {config.batch_size}"
         f" | {device}{'' if precision == 'fp32' else ' ' + precision}"
     )
+
+
+def describe_frontend_choice(config: TrainConfig, median: float) -> str:
+    """Why ``frontend`` took its value when the user left it unset."""
+    if config.frontend == "conv":
+        return (
+            f"model: conv front end ({config.frontend_layers} strided convolutions, "
+            f"{config.frontend_channels} channels, stride {config.frontend_stride}) with "
+            f"{config.pooling} pooling, chosen because the median training length {median:g} is "
+            f">= {LONG_MEDIAN_LENGTH} (set --frontend to choose)"
+        )
+    if median < LONG_MEDIAN_LENGTH:
+        why = f"the median training length {median:g} is < {LONG_MEDIAN_LENGTH}"
+    else:
+        why = "it reads float features with one prediction per sequence only"
+    return f"model: no front end, chosen because {why} (set --frontend to choose)"
 
 
 def train(
@@ -187,7 +209,11 @@ def _train(
     )
     check_task(config, full)
     check_classes(full, config.data)
-    config = config.resolved_for(full.task)
+    median = float(np.median(full.lengths))
+    asked = config
+    config = config.resolved_for(
+        full.task, median_length=median, features=full.num_features is not None
+    )
     train_labels = _label_ids(full)
     test_ds = None
     source = resolve_test_source(config)
@@ -242,6 +268,8 @@ def _train(
     )
     if init is not None:
         progress.message(f"initialised from {init.checkpoint}")
+    if asked.frontend is None and resume_state is None:
+        progress.message(describe_frontend_choice(config, median))
     for note in trainer.notes:
         progress.message(note)
     if resume_state is None and isinstance(trainer.sampler, BucketBatchSampler):

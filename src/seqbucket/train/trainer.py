@@ -33,7 +33,7 @@ import torch
 
 from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
-from seqbucket.errors import CheckpointError, TrainingError
+from seqbucket.errors import CheckpointError, ConfigError, TrainingError
 from seqbucket.models import ModelConfig, flush_denormals, masked_loss
 from seqbucket.train.allocator import reuse_freed_memory
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
@@ -63,6 +63,8 @@ RESUME_LOCKED = (
     "num_layers",
     "bidirectional",
     "dropout",
+    *("frontend", "frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"),
+    *("pooling", "series_norm"),
     "batching",
     "batch_size",
     "max_tokens",
@@ -86,6 +88,10 @@ class BatchSource(Protocol):
     def iter_batches(self) -> Iterator[tuple[int, np.ndarray, int | None]]: ...
     def state_dict(self) -> dict[str, Any]: ...
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+# What checkpoints written before these settings existed were trained with.
+_BEFORE_RESOLVED = {"frontend": "none", "pooling": "last"}
 
 
 @dataclass
@@ -222,7 +228,11 @@ class Trainer:
         """Continue from ``state`` (a ``last.pt``); incompatible settings raise CheckpointError."""
         saved = state.get("config", {})
         current = self.config.to_dict()
-        defaults = TrainConfig().to_dict()  # a setting older checkpoints lack had its default
+        # A setting older checkpoints lack had its default, or (the data-dependent ones) the
+        # value it always resolved to before it existed.
+        defaults = TrainConfig().to_dict()
+        if "frontend_channels" not in saved:  # always saved (an int) since the front end exists
+            defaults.update(_BEFORE_RESOLVED)
         for key in RESUME_LOCKED:
             was = saved.get(key, defaults[key])
             if was != current.get(key):
@@ -231,7 +241,11 @@ class Trainer:
                     f"{key}={current.get(key)!r}; resume with the same settings or start over "
                     "with --force"
                 )
-        if state.get("model_config") != self.model_config.to_dict():
+        try:  # missing (newer) fields take their defaults, as when the checkpoint was written
+            saved_model = ModelConfig.from_dict(state.get("model_config") or {}).to_dict()
+        except (ConfigError, TypeError):
+            saved_model = None
+        if saved_model != self.model_config.to_dict():
             raise CheckpointError(f"checkpoint {path} holds a different model than this config")
         load_weights(self.model, state, path)
         saved_total = state.get("total_steps")

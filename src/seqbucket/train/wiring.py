@@ -215,6 +215,14 @@ def model_config(
         num_classes=num_classes,
         max_len=(max_len or int(ds.lengths.max())) if config.model == "unshared" else None,
         impl=config.impl,
+        # resolved_for settles frontend/pooling; "none"/"last" stand in for an unresolved config
+        frontend=config.frontend or "none",
+        frontend_channels=config.frontend_channels,
+        frontend_layers=config.frontend_layers,
+        frontend_kernel=config.frontend_kernel,
+        frontend_stride=config.frontend_stride,
+        pooling=config.pooling or "last",
+        series_norm=config.series_norm,
     )
 
 

@@ -1,0 +1,162 @@
+"""Exactness of the conv front end, per-series normalisation and mean-max pooling.
+
+Invariant: for a padded batch (either padding side; padded to the batch maximum, to a bucket
+boundary past it, or to a global maximum far past it; padding filled with noise), the logits,
+the loss and every parameter gradient of a model with ``series_norm``, ``frontend="conv"`` and
+``pooling="mean-max"`` equal those of running each sequence alone, unpadded, within fp32 1e-5.
+The same holds without the front end (normalisation and pooling around a plain encoder). The
+length arithmetic matches PyTorch's own ``Conv1d`` output sizes.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from seqbucket.errors import ConfigError
+from seqbucket.models import ModelConfig, build_model, masked_loss
+from seqbucket.models.frontend import conv_lengths
+from seqbucket.models.pooling import masked_mean_max, series_normalize
+
+ATOL = 1e-5
+F_IN, H, C = 2, 6, 5
+# Lengths 1..23 cross every stride boundary of 3 stride-2 layers (and a 1-step sequence).
+LENGTHS = [23, 1, 9, 16, 2, 12]
+PAD_TO = {"batch-max": 23, "bucket": 32, "global-max": 57}
+
+
+def _model(task: str, kind: str, bidirectional: bool, **extra: object) -> nn.Module:
+    torch.manual_seed(3)
+    config = ModelConfig(
+        kind=kind, task=task, input_size=F_IN, hidden_size=H, bidirectional=bidirectional,
+        num_classes=3 if task == "classify" else None, frontend="conv", frontend_channels=C,
+        frontend_layers=3, frontend_kernel=5, frontend_stride=2, pooling="mean-max",
+        series_norm=True,
+    )  # fmt: skip
+    config = ModelConfig.from_dict({**config.to_dict(), **extra})
+    return build_model(config)
+
+
+def _padded(lengths: list[int], total: int, padding: str, seed: int) -> tuple[torch.Tensor, ...]:
+    """x (B, total, F) whose padded steps hold large noise, the rows alone, and lengths."""
+    g = torch.Generator().manual_seed(seed)
+    rows = [3.0 * torch.randn(n, F_IN, generator=g) + 5.0 for n in lengths]
+    x = 100.0 * torch.randn(len(rows), total, F_IN, generator=g)
+    for b, row in enumerate(rows):
+        n = len(row)
+        if padding == "post":
+            x[b, :n] = row
+        else:
+            x[b, total - n :] = row
+    return x, rows, torch.tensor(lengths)
+
+
+def _grads(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+
+@pytest.mark.parametrize("pad_to", sorted(PAD_TO))
+@pytest.mark.parametrize("padding", ["post", "pre"])
+@pytest.mark.parametrize(
+    ("task", "kind", "bidirectional", "series_norm", "frontend"),
+    [("classify", "gru", True, True, "conv"), ("classify", "lstm", False, False, "conv"),
+     ("regress", "rnn", True, True, "conv"), ("classify", "lstm", True, True, "none")],
+)  # fmt: skip
+def test_padded_batch_equals_each_sequence_alone(
+    pad_to, padding, task, kind, bidirectional, series_norm, frontend
+):
+    model = _model(task, kind, bidirectional, series_norm=series_norm, frontend=frontend)
+    x, rows, lengths = _padded(LENGTHS, PAD_TO[pad_to], padding, seed=len(pad_to))
+    B = len(rows)
+    g = torch.Generator().manual_seed(9)
+    y = torch.randint(0, 3, (B,), generator=g) if task == "classify" else torch.randn(B)
+
+    model.zero_grad()
+    logits = model(x, lengths, padding=padding)
+    loss = masked_loss(task, logits, y)
+    loss.backward()
+    grads = _grads(model)
+    assert set(grads) == {n for n, _ in model.named_parameters()}  # every stage is exercised
+
+    total = torch.zeros(())
+    total_grads = {n: torch.zeros_like(v) for n, v in grads.items()}
+    for b, row in enumerate(rows):
+        model.zero_grad()
+        alone = model(row.unsqueeze(0), torch.tensor([len(row)]))  # (1, ...) no padding at all
+        torch.testing.assert_close(logits[b], alone[0], atol=ATOL, rtol=0)
+        loss_b = masked_loss(task, alone, y[b : b + 1]) / B  # the batch loss is a mean over B
+        loss_b.backward()
+        total += loss_b.detach()
+        for name, v in _grads(model).items():
+            total_grads[name] += v
+    torch.testing.assert_close(loss.detach(), total, atol=ATOL, rtol=0)
+    for name, v in grads.items():
+        torch.testing.assert_close(v, total_grads[name], atol=ATOL, rtol=0, msg=name)
+
+
+@pytest.mark.parametrize("kernel", [1, 3, 5, 7])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+def test_conv_lengths_match_pytorch_conv1d(kernel, stride):
+    conv = nn.Conv1d(1, 1, kernel, stride=stride, padding=kernel // 2)
+    lengths = torch.arange(1, 40)
+    expected = [conv(torch.zeros(1, 1, int(n))).shape[-1] for n in lengths]
+    assert conv_lengths(lengths, kernel, stride, kernel // 2).tolist() == expected
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_series_normalize_and_pooling_match_per_sequence_reference(padding):
+    x, rows, lengths = _padded([7, 1, 4], 9, padding, seed=1)
+    normed, summary = series_normalize(x, lengths, padding)
+    pooled = masked_mean_max(x, lengths, padding)
+    for b, row in enumerate(rows):
+        n = len(row)
+        real = normed[b, :n] if padding == "post" else normed[b, 9 - n :]
+        std = torch.sqrt(row.var(0, unbiased=False) + 1e-5)
+        torch.testing.assert_close(real, (row - row.mean(0)) / std, atol=ATOL, rtol=0)
+        n_log = torch.log(torch.tensor([float(n)]))
+        expected = torch.cat([torch.log(std), torch.asinh(row.mean(0)), n_log])
+        torch.testing.assert_close(summary[b], expected, atol=ATOL, rtol=0)
+        padded = normed[b, n:] if padding == "post" else normed[b, : 9 - n]
+        assert not padded.any()  # padded steps are exactly zero
+        torch.testing.assert_close(pooled[b], torch.cat([row.mean(0), row.amax(0)]))
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    lengths=st.lists(st.integers(1, 20), min_size=1, max_size=5),
+    extra=st.integers(0, 9),
+    padding=st.sampled_from(["post", "pre"]),
+    stride=st.integers(1, 3),
+)
+def test_any_batch_shape_gives_the_alone_logits(lengths, extra, padding, stride):
+    # Invariant: however a batch is padded, each row's logits equal the row run alone.
+    model = _model("classify", "gru", True, frontend_stride=stride)
+    x, rows, n = _padded(lengths, max(lengths) + extra, padding, seed=sum(lengths))
+    with torch.no_grad():
+        logits = model(x, n, padding=padding)
+        for b, row in enumerate(rows):
+            alone = model(row.unsqueeze(0), torch.tensor([len(row)]))[0]
+            torch.testing.assert_close(logits[b], alone, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"task": "tag"}, "frontend='conv' needs a task"),
+        ({"frontend": "none", "task": "tag"}, "pooling='mean-max' needs a task"),
+        ({"frontend_kernel": 4}, "frontend_kernel must be odd"),
+        ({"frontend": "fft"}, "frontend must be one of"),
+        ({"pooling": "attention"}, "pooling must be one of"),
+        ({"input_size": None, "vocab_size": 9}, "needs float features"),
+    ],
+)
+def test_config_refuses_front_ends_that_cannot_be_exact(changes, words):
+    base = ModelConfig(
+        kind="gru", task="classify", input_size=F_IN, num_classes=3, frontend="conv",
+        pooling="mean-max", series_norm=True,
+    ).to_dict()  # fmt: skip
+    with pytest.raises(ConfigError, match=words):
+        ModelConfig.from_dict({**base, **changes})
