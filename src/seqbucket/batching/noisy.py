@@ -168,17 +168,18 @@ def noisy_grouping(
     """One epoch of ``auto`` at noise ``width`` in ``space`` (NOTE [auto rule]); batches padded
     to their maximum, one shape class (ranks share a step by similar pad length)."""
     order = noisy_order(positions(lengths, space), width, rng_for(seed, epoch, _NOISE))
-    ends = cut_points(lengths[order], config)
+    seq = lengths[order]  # (N,) lengths in batch order, gathered once
+    ends = cut_points(seq, config)
     if ends.size == 0:
         raise DataError(
             f"drop_last left no batch: {lengths.size} examples, fewer than one batch of"
             f" {config.batch_size}"
         )
     begin = np.concatenate([[0], ends[:-1]]).astype(np.int64)
-    batched = lengths[order[: int(ends[-1])]]
+    batched = seq[: int(ends[-1])]
     zeros = np.zeros(begin.size, dtype=np.int64)
     return Grouping(
-        flat=order.astype(np.int64),
+        flat=order.astype(np.int64, copy=False),
         begin=begin,
         end=ends,
         real_tokens=np.add.reduceat(batched, begin, dtype=np.int64),
