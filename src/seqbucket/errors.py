@@ -28,3 +28,7 @@ class CheckpointError(SeqbucketError):
 
 class MissingFileError(SeqbucketError, FileNotFoundError):
     """A path that does not exist or cannot be read."""
+
+
+class ExportCheckError(SeqbucketError):
+    """An exported model whose outputs, run back from the written file, differ from eager."""

@@ -16,7 +16,10 @@ from seqbucket.errors import SeqbucketError
 
 # One entry per subcommand; each module defines ``register(subparsers)`` which adds its parser
 # and sets ``func`` (a callable taking the parsed args and returning an exit code).
-COMMANDS = ("datasets", "inspect", "plan", "train", "evaluate", "predict", "report", "study")
+COMMANDS = (
+    *("datasets", "inspect", "plan", "train", "evaluate", "predict", "report", "study"),
+    "export",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
