@@ -108,6 +108,11 @@ class TrainConfig:
     # threads spin (10 demo epochs: 1.7 s with 1 thread, 45 s with 2, loaded)
     threads: int | None = 1
     device: str = "auto"  # auto: CUDA when available, else CPU
+    # -- compile: torch.compile --
+    # torch.compile the loss and its backward: one static graph per batch shape, so a plan with
+    # few shapes (buckets) compiles few graphs; the run logs compiled_graphs and recompiles
+    compile: bool = False
+    compile_backend: str = "inductor"  # inductor needs a C++ compiler; aot_eager does not
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():

@@ -30,11 +30,12 @@ import torch
 from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
 from seqbucket.errors import CheckpointError
-from seqbucket.models import ModelConfig, flush_denormals, masked_loss
+from seqbucket.models import ModelConfig, flush_denormals
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
+from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import READER_FIELDS, TrainConfig
-from seqbucket.train.evaluate import evaluate_dataset, forward
+from seqbucket.train.evaluate import evaluate_dataset
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
 from seqbucket.train.progress import Progress
@@ -121,6 +122,8 @@ class Trainer:
         # The standardiser's statistics on the training device once (meta keeps the CPU copy
         # that checkpoints store).
         self.standardizer = meta.standardizer.to(device) if meta.standardizer else None
+        backend = config.compile_backend if config.compile else None  # train/compiled.py
+        self.step_loss = StepLoss(self.model, meta.task, self.standardizer, backend=backend)
         self.sampler = make_sampler(train_ds.lengths, config)
         self.sampler.set_epoch(0)
         # The sampler caches the epoch's plan, so epoch 0 is planned once, here, not twice.
@@ -315,9 +318,8 @@ class Trainer:
     def _train_step(self, indices: Any, pad_to: int | None) -> tuple[float, int, int, int]:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
-        logits = forward(self.model, batch, self.standardizer)
         assert batch.y is not None  # training data always carries targets (checked at load)
-        loss = masked_loss(self.meta.task, logits, batch.y)
+        loss = self.step_loss(batch)  # forward + masked loss, eager or compiled
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if self.config.grad_clip is not None:
@@ -376,6 +378,7 @@ class Trainer:
             distinct_shapes=len(self.shapes),
             peak_memory_mb=peak_memory_mb(self.device),
             seconds=t.seconds + val.get("seconds", 0.0),
+            **self.step_loss.stats(),  # compiled_graphs, recompiles (with --compile)
         )
         improved = self.best is None or score > self.best["score"]
         record["best"] = improved
