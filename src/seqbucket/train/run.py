@@ -24,6 +24,7 @@ from seqbucket.errors import ConfigError
 from seqbucket.models import ModelConfig, build_model, param_count
 from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
+from seqbucket.train.compiled import check_backend
 from seqbucket.train.config import TrainConfig
 from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
@@ -117,6 +118,8 @@ def train(config: TrainConfig, *, force: bool = False, resume: bool = False) -> 
     # the directory state, the batching spec, then (in _train) the data and the task.
     run.check(force=force, resume=resume)
     batching_config(config)
+    if config.compile:
+        check_backend(config.compile_backend)  # an unknown back end fails before any work
     resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
     with num_threads(config.threads):
         return _train(config, run, resume_state, start, force=force, resume=resume)
