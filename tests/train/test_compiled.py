@@ -79,6 +79,21 @@ def test_compiled_steps_give_the_eager_losses_and_gradients(vowels):
     assert fast.compiled_graphs == 3  # three shapes: (6, 23)... each compiled once
 
 
+def test_dynamic_compiles_fewer_graphs_than_a_per_length_plan_has_shapes(vowels):
+    # Invariant: with a symbolic time axis, new lengths reuse the graph (Dynamo may still
+    # specialise once more, e.g. on the batch size); the losses stay the eager ones.
+    batch_plan = plan(vowels.lengths, parse_batching("per-length", batch_size=4), seed=0)
+    model = _model(bidirectional=True)
+    eager = StepLoss(model, "classify", None)
+    dynamic = StepLoss(model, "classify", None, backend="aot_eager", dynamic=True)
+    shapes = set()
+    for indices, pad_to in list(zip(batch_plan.batches, batch_plan.pad_lengths, strict=True))[:8]:
+        batch = collate([vowels[int(i)] for i in indices], pad_to=int(pad_to))
+        shapes.add(tuple(batch.x.shape[:2]))
+        torch.testing.assert_close(dynamic(batch), eager(batch), rtol=1e-5, atol=1e-6)
+    assert len(shapes) >= 6 and dynamic.compiled_graphs <= 2
+
+
 def test_an_unknown_back_end_is_refused():
     with pytest.raises(ConfigError, match=r"expected a torch.compile back end in .*'nope'"):
         check_backend("nope")

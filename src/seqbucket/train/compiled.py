@@ -11,6 +11,10 @@ or a shape that never compiled, would show as a count that differs from the plan
 shapes. Each instance compiles its own copy of the step's code, so runs in one process never
 share Dynamo's cache (kept on the code object) and each counts its own compilations.
 
+``dynamic=True`` (``train --compile --dynamic``) is the strategy to compare against: the time
+axis is marked dynamic, so one graph serves every length (measured on a per-length plan of 12
+shapes: 2 compiled versions, the second a specialisation Dynamo still made).
+
 What is compiled: the standardiser, the model's forward and the masked loss; AOT autograd
 derives the backward graphs, so ``loss.backward()`` runs compiled code too. The fused recurrent
 kernel stays one opaque eager op: Dynamo breaks the graph at ``nn.LSTM``/``GRU``/``RNN``, and
@@ -76,11 +80,13 @@ class StepLoss:
         standardizer: Standardizer | None,
         *,
         backend: str | None = None,
+        dynamic: bool = False,
     ) -> None:
         self.model = model
         self.task = task
         self.standardizer = standardizer
         self.backend = backend
+        self.dynamic = dynamic  # one graph with a symbolic time axis, instead of one per shape
         self.subgraphs = 0
         self.compiled_graphs = 0  # steps that compiled something: one per new batch shape
         # A copy of the code object per instance: Dynamo keeps its cache on the code object, so
@@ -95,12 +101,14 @@ class StepLoss:
                 self.subgraphs += 1
                 return inner(gm, example_inputs)
 
-            self._fn = torch.compile(self._fn, backend=counting, dynamic=False)
+            self._fn = torch.compile(self._fn, backend=counting, dynamic=dynamic)
 
     def __call__(self, batch: Any) -> torch.Tensor:
         if self.backend is None:
             return self._fn(self.model, self.task, self.standardizer, batch)
         before = self.subgraphs
+        if self.dynamic:
+            torch._dynamo.mark_dynamic(batch.x, 1)  # (B, T, ...): T symbolic from the start
         with (
             torch._dynamo.config.patch(
                 recompile_limit=_RECOMPILE_LIMIT, accumulated_recompile_limit=_RECOMPILE_LIMIT

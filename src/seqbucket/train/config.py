@@ -113,6 +113,9 @@ class TrainConfig:
     # few shapes (buckets) compiles few graphs; the run logs compiled_graphs and recompiles
     compile: bool = False
     compile_backend: str = "inductor"  # inductor needs a C++ compiler; aot_eager does not
+    # with compile: one graph whose time axis is symbolic (mark_dynamic), for every length,
+    # instead of one static graph per shape; the strategy to compare bucketing against
+    dynamic: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():

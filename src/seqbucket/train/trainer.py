@@ -123,7 +123,9 @@ class Trainer:
         # that checkpoints store).
         self.standardizer = meta.standardizer.to(device) if meta.standardizer else None
         backend = config.compile_backend if config.compile else None  # train/compiled.py
-        self.step_loss = StepLoss(self.model, meta.task, self.standardizer, backend=backend)
+        self.step_loss = StepLoss(
+            self.model, meta.task, self.standardizer, backend=backend, dynamic=config.dynamic
+        )
         self.sampler = make_sampler(train_ds.lengths, config)
         self.sampler.set_epoch(0)
         # The sampler caches the epoch's plan, so epoch 0 is planned once, here, not twice.
