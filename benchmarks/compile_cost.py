@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/compile_cost.py                       # inductor, JapaneseVowels
     .venv/bin/python benchmarks/compile_cost.py --backend aot_eager   # no C++ compiler needed
     .venv/bin/python benchmarks/compile_cost.py --strategies pad-all buckets
+    .venv/bin/python benchmarks/compile_cost.py --dynamic   # one graph, symbolic time axis
 
 For each strategy, one epoch's plan (seed 0) is trained for ``--epochs`` epochs eagerly and
 compiled (``seqbucket.train.compiled.StepLoss``, the step ``train --compile`` runs), alternating
@@ -50,7 +51,7 @@ def epoch_seconds(step: StepLoss, model: torch.nn.Module, batches: list) -> floa
     return time.perf_counter() - start
 
 
-def measure(name: str, backend: str, epochs: int, hidden: int) -> dict:
+def measure(name: str, backend: str, epochs: int, hidden: int, dynamic: bool) -> dict:
     ds = load_dataset("japanese-vowels")
     spec, settings = STRATEGIES[name]
     batch_plan = plan(ds.lengths, parse_batching(spec, batch_size=16, **settings), seed=0)
@@ -65,7 +66,7 @@ def measure(name: str, backend: str, epochs: int, hidden: int) -> dict:
     torch.manual_seed(0)
     eager_model, compiled_model = build_model(config), build_model(config)
     eager = StepLoss(eager_model, "classify", None)
-    compiled = StepLoss(compiled_model, "classify", None, backend=backend)
+    compiled = StepLoss(compiled_model, "classify", None, backend=backend, dynamic=dynamic)
     eager_s, compiled_s = [], []
     for _ in range(epochs):  # alternate: machine load hits both alike
         compiled_s.append(epoch_seconds(compiled, compiled_model, batches))
@@ -94,10 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=4, help="epochs per variant (>= 2)")
     parser.add_argument("--hidden", type=int, default=64, help="LSTM width per direction")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (train default)")
+    parser.add_argument("--dynamic", action="store_true", help="compile with a symbolic T")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     print("$", shlex.join([sys.executable, *sys.argv]))
-    print(f"torch {torch.__version__}, {args.threads} thread(s), backend {args.backend}")
+    mode = "dynamic T" if args.dynamic else "static shapes"
+    print(f"torch {torch.__version__}, {args.threads} thread(s), {args.backend}, {mode}")
     header = (
         f"{'strategy':<11}{'steps':>6}{'shapes':>7}{'graphs':>7}{'subgr':>6}{'compile s':>10}"
         f"{'eager ms':>10}{'comp ms':>9}{'break-even':>12}"
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     print(header)
     with flush_denormals():
         for name in args.strategies:
-            r = measure(name, args.backend, max(args.epochs, 2), args.hidden)
+            r = measure(name, args.backend, max(args.epochs, 2), args.hidden, args.dynamic)
             even = "never" if np.isinf(r["break_even"]) else f"{r['break_even']:.1f} ep"
             print(
                 f"{r['strategy']:<11}{r['steps']:>6}{r['shapes']:>7}{r['compiled_graphs']:>7}"
