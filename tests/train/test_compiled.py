@@ -67,7 +67,7 @@ def test_compiled_steps_give_the_eager_losses_and_gradients(vowels):
     eager = StepLoss(model, "classify", None)
     fast = StepLoss(model, "classify", None, backend="aot_eager")
     params = list(model.parameters())
-    for start, pad_to in ((0, None), (6, 30), (12, None)):
+    for start, pad_to in ((0, None), (6, 30)):
         batch = collate([vowels[i] for i in range(start, start + 6)], pad_to=pad_to)
         want = eager(batch)
         want_grads = torch.autograd.grad(want, params)
@@ -76,7 +76,7 @@ def test_compiled_steps_give_the_eager_losses_and_gradients(vowels):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
         for g, w in zip(got_grads, want_grads, strict=True):
             torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-6)
-    assert fast.compiled_graphs == 3  # three shapes: (6, 23)... each compiled once
+    assert fast.compiled_graphs == 2  # two shapes, each compiled once
 
 
 def test_dynamic_compiles_fewer_graphs_than_a_per_length_plan_has_shapes(vowels):
