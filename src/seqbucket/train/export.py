@@ -107,8 +107,8 @@ def export_run(
         ConfigError: ``fmt`` is not one of ``FORMATS``; the model kind cannot be exported; the
             ONNX packages are not installed.
         CheckpointError: the run has no ``best.pt``.
-        ExportCheckError: the exported file's outputs differ from eager by more than
-            ``TOLERANCE`` (nothing is written then).
+        ExportCheckError: onnxruntime cannot run the exported file, or its outputs differ from
+            eager by more than ``TOLERANCE`` (then nothing is written to ``out``).
     """
     if fmt not in FORMATS:
         raise ConfigError(f"expected an export format in {list(FORMATS)}, got {fmt!r}")
@@ -133,23 +133,30 @@ def export_run(
     batches = [_check_batch(run, lengths, seed=i) for i, lengths in enumerate(_CHECK_LENGTHS)]
     with torch.no_grad():
         expected = [forward(run.model, b, run.standardizer).numpy() for b in batches]
-        _atomic_write(target, lambda tmp: _export_onnx(wrapper, batches[-1], tmp))
+    diffs: list[float] = []
+
+    def export_and_check(tmp: Path) -> None:
+        # The check runs on the temporary file: a failed one leaves any earlier export intact.
+        with torch.no_grad():
+            _export_onnx(wrapper, batches[-1], tmp)
         try:
-            actual = [_run_onnx(target, b) for b in batches]
+            actual = [_run_onnx(tmp, b) for b in batches]
         except Exception as exc:  # onnxruntime raises its own types, none of them ours
-            target.unlink(missing_ok=True)
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
             raise ExportCheckError(
                 f"expected onnxruntime to run the exported model on batches of mixed lengths, "
-                f"got: {first}; {target} was removed"
+                f"got: {first}; nothing was written to {target}"
             ) from None
-    diff = max(float(np.abs(a - e).max()) for a, e in zip(actual, expected, strict=True))
-    if not diff <= TOLERANCE:  # NaN fails too
-        target.unlink(missing_ok=True)
-        raise ExportCheckError(
-            f"expected the exported {fmt} model to match eager within {TOLERANCE}, got a max "
-            f"difference of {diff:.3g} on batches of mixed lengths; {target} was removed"
-        )
+        diffs.extend(float(np.abs(a - e).max()) for a, e in zip(actual, expected, strict=True))
+        if not max(diffs) <= TOLERANCE:  # NaN fails too
+            raise ExportCheckError(
+                f"expected the exported {fmt} model to match eager within {TOLERANCE}, got a "
+                f"max difference of {max(diffs):.3g} on batches of mixed lengths; nothing was "
+                f"written to {target}"
+            )
+
+    _atomic_write(target, export_and_check)
+    diff = max(diffs)
     shapes = [(int(b.x.shape[0]), int(b.x.shape[1])) for b in batches]
     return ExportResult(target, fmt, diff, shapes)
 
@@ -248,8 +255,8 @@ def _require_onnx() -> None:
 
 
 def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
-    """``write`` into a temporary file next to ``target``, then rename it over ``target``: an
-    export that fails half-way never leaves a torn file."""
+    """``write`` (and check) a temporary file next to ``target``, then rename it over
+    ``target``: an export that fails or fails its check never leaves a torn or wrong file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=f".tmp{target.suffix}", dir=target.parent
