@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import os
 import tempfile
 import warnings
@@ -215,7 +216,16 @@ def _time_loops() -> Iterator[None]:
 
 def _export_onnx(wrapper: nn.Module, batch: Any, path: Path) -> None:
     """Trace ``wrapper`` on ``batch`` with both axes dynamic and write ONNX to ``path``."""
-    with _time_loops(), warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+    registry = logging.getLogger("torch.onnx._internal.exporter._registration")
+    level = registry.level
+    registry.setLevel(logging.ERROR)  # "torchvision is not installed. Skipping ...", 4 lines
+    with (
+        _time_loops(),
+        warnings.catch_warnings(),
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.ExitStack() as restore,
+    ):
+        restore.callback(registry.setLevel, level)
         # torch's own notes while exporting (a FutureWarning inside the while_loop
         # decomposition, the exporter's progress lines) are not the user's concern
         warnings.simplefilter("ignore")
