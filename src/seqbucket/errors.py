@@ -33,3 +33,7 @@ class MissingFileError(SeqbucketError, FileNotFoundError):
 class TrainingError(SeqbucketError, RuntimeError):
     """Training cannot go on: the loss became NaN or infinite (divergence), or a setting would
     need more memory than the machine has."""
+
+
+class ExportCheckError(SeqbucketError):
+    """An exported model whose outputs, run back from the written file, differ from eager."""

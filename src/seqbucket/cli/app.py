@@ -18,7 +18,7 @@ from seqbucket.errors import SeqbucketError
 # and sets ``func`` (a callable taking the parsed args and returning an exit code).
 COMMANDS = (
     *("datasets", "inspect", "plan", "train", "evaluate", "predict", "generate", "report"),
-    *("study", "bench"),
+    *("study", "bench", "export"),
 )
 
 

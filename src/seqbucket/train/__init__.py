@@ -1,13 +1,14 @@
 """Training end to end: ``TrainConfig``, ``train``, ``Trainer``, evaluation, prediction, metrics,
 atomic checkpoints with exact resume, and report plots.
 
-The CLI (``seqbucket train/evaluate/predict/report``) maps flags onto these functions.
+The CLI (``seqbucket train/evaluate/predict/report/export``) maps flags onto these functions.
 """
 
 from seqbucket.train.artifacts import DataMeta, LoadedRun, load_run
 from seqbucket.train.checkpoint import load_checkpoint, save_checkpoint
 from seqbucket.train.config import TrainConfig, resolve_config
 from seqbucket.train.evaluate import evaluate, evaluate_dataset
+from seqbucket.train.export import ExportResult, export_run
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb, read_metrics
 from seqbucket.train.predict import predict, write_predictions
 from seqbucket.train.report import write_report
@@ -20,6 +21,7 @@ from seqbucket.train.trainer import FitResult, Trainer
 
 __all__ = [
     "DataMeta",
+    "ExportResult",
     "FitResult",
     "LoadedRun",
     "MetricsLogger",
@@ -31,6 +33,7 @@ __all__ = [
     "capture_rng_state",
     "evaluate",
     "evaluate_dataset",
+    "export_run",
     "load_checkpoint",
     "load_run",
     "peak_memory_mb",

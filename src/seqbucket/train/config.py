@@ -146,6 +146,14 @@ class TrainConfig:
     # A run directory whose best weights start this run (fine-tuning, or extending a finished
     # cosine run with a fresh schedule: --resume would only continue the old, ended one)
     init_from: str | None = None
+    # -- compile: torch.compile --
+    # torch.compile the loss and its backward: one static graph per batch shape, so a plan with
+    # few shapes (buckets) compiles few graphs; the run logs compiled_graphs and recompiles
+    compile: bool = False
+    compile_backend: str = "inductor"  # inductor needs a C++ compiler; aot_eager does not
+    # with compile: one graph whose time axis is symbolic (mark_dynamic), for every length,
+    # instead of one static graph per shape; the strategy to compare bucketing against
+    dynamic: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():

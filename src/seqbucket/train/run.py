@@ -27,6 +27,7 @@ from seqbucket.errors import ConfigError
 from seqbucket.models import ModelConfig, param_count
 from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
+from seqbucket.train.compiled import check_backend
 from seqbucket.train.config import LONG_MEDIAN_LENGTH, TrainConfig
 from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
@@ -167,6 +168,8 @@ def train(
         # the directory state, the batching spec, then (in _train) the data and the task.
         run.check(force=force, resume=resume)
         batching_config(config)
+        if config.compile:
+            check_backend(config.compile_backend)  # an unknown back end fails before any work
         resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
         with num_threads(config_threads(config)):
             return _train(

@@ -34,12 +34,13 @@ import torch
 from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
 from seqbucket.errors import CheckpointError, ConfigError, TrainingError
-from seqbucket.models import ModelConfig, flush_denormals, masked_loss
+from seqbucket.models import ModelConfig, flush_denormals
 from seqbucket.train.allocator import reuse_freed_memory
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
+from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import READER_FIELDS, TrainConfig
-from seqbucket.train.evaluate import evaluate_dataset, forward
+from seqbucket.train.evaluate import evaluate_dataset
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
 from seqbucket.train.precision import autocast, grad_scaler
@@ -148,6 +149,11 @@ class Trainer:
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
         self.scaler = grad_scaler(device, config.precision)  # fp16 only (see precision.py)
+        backend = config.compile_backend if config.compile else None  # train/compiled.py
+        # train_ds is standardised once already (Standardizer.apply_to), so no standardiser here
+        self.step_loss = StepLoss(
+            self.model, meta.task, None, backend=backend, dynamic=config.dynamic
+        )
         # ``sampler``: another batch source over train_ds (bench: the peers); default: the plan.
         self.sampler: BatchSource = sampler or make_sampler(train_ds.lengths, config)
         self.sampler.set_epoch(0)
@@ -361,10 +367,9 @@ class Trainer:
     def _train_step(self, indices: Any, pad_to: int | None) -> tuple[float, int, int, int]:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
-        with autocast(self.device, self.config.precision):
-            logits = forward(self.model, batch, None)  # train_ds is standardised already
         assert batch.y is not None  # training data always carries targets (checked at load)
-        loss = masked_loss(self.meta.task, logits.float(), batch.y)  # fp32: a no-op
+        with autocast(self.device, self.config.precision):
+            loss = self.step_loss(batch)  # forward + masked loss (fp32), eager or compiled
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             loss.backward()
@@ -454,6 +459,7 @@ class Trainer:
             peak_memory_mb=peak_memory_mb(self.device),
             seconds=t.seconds + val.get("seconds", 0.0),
             train_seconds=t.seconds,  # the steps alone: what time-to-accuracy adds up
+            **self.step_loss.stats(),  # compiled_graphs, recompiles (with --compile)
         )
         improved = self.best is None or score > self.best["score"]
         record["best"] = improved
