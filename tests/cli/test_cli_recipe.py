@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.train import TrainConfig
 from seqbucket.train.recipes import recipe_names, recipe_path
 
@@ -25,7 +26,10 @@ def test_quick_recipe_trains_plaid_with_the_conv_front_end_and_tests_once(cli, t
     saved = TrainConfig.from_toml(run / "config.toml")
     recipe = TrainConfig.from_toml(recipe_path("plaid"))
     # The recipe's choices reach the run; --quick changes only the stopping rule.
-    assert saved.replace(max_steps=None, epochs=recipe.epochs, out=None, quiet=False) == recipe
+    # (the run also records auto's randomness, which the recipe leaves at the default)
+    assert saved.randomness == DEFAULT_RANDOMNESS
+    unchanged = dict(max_steps=None, epochs=recipe.epochs, out=None, quiet=False, randomness=None)
+    assert saved.replace(**unchanged) == recipe
     assert saved.max_steps == 3
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert records[-1]["step"] == 3 and "val_accuracy" in records[-1]

@@ -27,5 +27,6 @@ def test_large_blocks_are_reused_inside_and_returned_outside():
         inside = _faults_of_reallocating(64, 4)
     assert acted
     assert outside >= 3 * pages  # mmap'd afresh each time: every page faults again
-    assert inside < pages // 4  # kept and reused: (almost) no new page
+    # kept and reused: the heap grows by one block's pages at most, not one block per allocation
+    assert inside <= pages + pages // 4
     assert _faults_of_reallocating(64, 2) >= pages  # defaults back afterwards
