@@ -2,7 +2,7 @@
 
 A peer is a function ``(lengths, batch_size, seed, epoch) -> list of int64 index arrays`` (one
 epoch's batches). The loop reads it exactly as it reads seqbucket's own ``BucketBatchSampler``
-(``seqbucket.train.trainer.BatchSource``); each batch is padded to its longest member, which is
+(``seqbucket.train.loop_types.BatchSource``); each batch is padded to its longest member, which is
 what every peer does. Also: the plain ``DataLoader`` peer, built from torch's own samplers.
 """
 

@@ -9,6 +9,7 @@ from seqbucket.train.checkpoint import load_checkpoint, save_checkpoint
 from seqbucket.train.config import TrainConfig, resolve_config
 from seqbucket.train.evaluate import evaluate, evaluate_dataset
 from seqbucket.train.export import ExportResult, export_run
+from seqbucket.train.loop_types import FitResult
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb, read_metrics
 from seqbucket.train.predict import predict, write_predictions
 from seqbucket.train.report import write_report
@@ -17,7 +18,7 @@ from seqbucket.train.run import RunResult, train
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.split import stratified_split
 from seqbucket.train.standardize import Standardizer
-from seqbucket.train.trainer import FitResult, Trainer
+from seqbucket.train.trainer import Trainer
 
 __all__ = [
     "DataMeta",

@@ -33,6 +33,7 @@ from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
 from seqbucket.train.init_from import init_weights, read_init_source
 from seqbucket.train.jsonfile import to_json
+from seqbucket.train.loop_types import BatchSource
 from seqbucket.train.metrics import MetricsLogger
 from seqbucket.train.precision import check_precision
 from seqbucket.train.progress import Progress
@@ -48,7 +49,7 @@ from seqbucket.train.sanity import (
 from seqbucket.train.split import stratified_split
 from seqbucket.train.standardize import Standardizer
 from seqbucket.train.threads import config_threads
-from seqbucket.train.trainer import BatchSource, Trainer
+from seqbucket.train.trainer import Trainer
 from seqbucket.train.wiring import (
     batching_config,
     check_known_labels,

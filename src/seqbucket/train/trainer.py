@@ -24,11 +24,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from typing import Any, NoReturn, Protocol
+from dataclasses import asdict
+from typing import Any, NoReturn
 
-import numpy as np
 import torch
 
 from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
@@ -39,9 +37,17 @@ from seqbucket.train.allocator import reuse_freed_memory
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.compiled import StepLoss
-from seqbucket.train.config import READER_FIELDS, TrainConfig
+from seqbucket.train.config import TrainConfig
 from seqbucket.train.evaluate import evaluate_dataset
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
+from seqbucket.train.loop_types import (
+    BEFORE_RESOLVED,
+    RESUME_LOCKED,
+    BatchSource,
+    EpochTotals,
+    FitResult,
+    plain_state,
+)
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
 from seqbucket.train.precision import autocast, grad_scaler
 from seqbucket.train.progress import Progress
@@ -50,70 +56,6 @@ from seqbucket.train.rundir import RunDir
 from seqbucket.train.schedule import build_scheduler
 from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, make_sampler
-
-# Settings a resumed run must share with its checkpoint: they shape the model, the data order or
-# the optimisation. The others (epochs, patience, output, logging) may change on resume.
-RESUME_LOCKED = (
-    "data",
-    "task",
-    "val_fraction",
-    "standardize",
-    *READER_FIELDS,  # they decide the examples and the vocabulary
-    "model",
-    "hidden_size",
-    "num_layers",
-    "bidirectional",
-    "dropout",
-    *("frontend", "frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"),
-    *("pooling", "series_norm"),
-    "batching",
-    "batch_size",
-    "max_tokens",
-    "lr",
-    "weight_decay",
-    "schedule",
-    "warmup_steps",
-    "grad_clip",
-    "seed",
-    "precision",  # autocast rounds differently: a resume in another precision is not exact
-)
-
-
-class BatchSource(Protocol):
-    """What the loop reads batches from: ``BucketBatchSampler``, or a peer's batches
-    (``seqbucket.bench``). ``iter_batches`` yields ``(step, indices, pad_to)`` from the current
-    step on; ``pad_to`` None pads to the batch's longest member."""
-
-    def set_epoch(self, epoch: int) -> None: ...
-    def __len__(self) -> int: ...
-    def iter_batches(self) -> Iterator[tuple[int, np.ndarray, int | None]]: ...
-    def state_dict(self) -> dict[str, Any]: ...
-    def load_state_dict(self, state: dict[str, Any]) -> None: ...
-
-
-# What checkpoints written before these settings existed were trained with.
-_BEFORE_RESOLVED = {"frontend": "none", "pooling": "last"}
-
-
-@dataclass
-class EpochTotals:
-    """Running sums of the epoch in progress (saved mid-epoch, so resumed metrics match too)."""
-
-    loss_sum: float = 0.0  # sum over batches of loss * real target positions
-    positions: int = 0  # real target positions (examples, or real steps for tag/lm)
-    real_tokens: int = 0  # sum of true lengths
-    padded_tokens: int = 0  # sum of B * T over batches
-    seconds: float = 0.0  # time spent in training steps (evaluation excluded)
-
-
-@dataclass
-class FitResult:
-    epochs: int  # epochs finished
-    steps: int  # optimiser steps taken
-    best: dict[str, Any] | None  # {"epoch", "score", "val"} of the best validation epoch
-    stop_reason: str  # "epochs", "max_steps", "patience" or "interrupted"
-    interrupted: bool = False
-    records: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Trainer:
@@ -220,7 +162,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
             "total_steps": self.total_steps,
-            "sampler": _plain(self.sampler.state_dict()),
+            "sampler": plain_state(self.sampler.state_dict()),
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "rng": capture_rng_state(),
             "best": self.best,
@@ -238,7 +180,7 @@ class Trainer:
         # value it always resolved to before it existed.
         defaults = TrainConfig().to_dict()
         if "frontend_channels" not in saved:  # always saved (an int) since the front end exists
-            defaults.update(_BEFORE_RESOLVED)
+            defaults.update(BEFORE_RESOLVED)
         for key in RESUME_LOCKED:
             was = saved.get(key, defaults[key])
             if was != current.get(key):
@@ -464,7 +406,7 @@ class Trainer:
         improved = self.best is None or score > self.best["score"]
         record["best"] = improved
         if improved:
-            self.best = {"epoch": self.epoch, "score": score, "val": _plain(val)}
+            self.best = {"epoch": self.epoch, "score": score, "val": plain_state(val)}
             if not partial:
                 self.bad_epochs = 0
             self._save_best()
@@ -485,16 +427,3 @@ class Trainer:
                 self.stop_reason = "patience"
         self.save_last()
         return record
-
-
-def _plain(value: Any) -> Any:
-    """NumPy scalars and arrays -> Python numbers and lists, so ``weights_only`` loads them."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_plain(v) for v in value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
