@@ -18,13 +18,7 @@ from seqbucket.models import build_model
 from seqbucket.train.generate import generate
 from seqbucket.train.init_from import init_weights, read_init_source
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def test_load_run_gives_the_model_and_what_it_was_trained_with(trained, data):

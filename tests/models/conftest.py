@@ -8,12 +8,8 @@ default 2 threads vs 7 s with 1 thread on the same loaded machine. Restored afte
 from __future__ import annotations
 
 import pytest
-import torch
 
 
 @pytest.fixture(autouse=True)
-def _one_intra_op_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _single_threaded(one_thread):  # tests/conftest.py
+    pass

@@ -15,18 +15,12 @@ from seqbucket.errors import ConfigError
 from seqbucket.models import ModelConfig, build_model, masked_loss
 from seqbucket.train.precision import TOLERANCE, autocast, check_precision, grad_scaler
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
+
 CPU = torch.device("cpu")
 B, T, F_IN = 5, 17, 3
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _case(kind: str, bidirectional: bool, seed: int = 0, device=CPU):
