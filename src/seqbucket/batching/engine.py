@@ -2,9 +2,10 @@
 
 Shared by the ``buckets``, ``pad-all``, ``per-length`` and ``random`` strategies (``auto`` sorts by
 a noisy length instead: ``noisy.py``). Each epoch, the order inside every bucket is an
-independent uniform shuffle: one permutation drawn from ``np.random.default_rng([seed, epoch,
-stream])``, then grouped by bucket, so no epoch depends on another and a plan is a pure function
-of its arguments. ``O(N)`` plus ``O(K)`` Python steps.
+independent uniform shuffle drawn from ``np.random.default_rng([seed, epoch, stream])``
+(:func:`shuffled_by_group`, one sort of packed keys, shared with ``auto``), so no epoch depends
+on another and a plan is a pure function of its arguments. One ``O(N log N)`` sort plus ``O(N)``
+passes and ``O(K)`` Python steps.
 """
 
 from __future__ import annotations

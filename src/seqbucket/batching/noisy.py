@@ -39,7 +39,7 @@ from seqbucket.batching.boundaries import distinct_counts
 from seqbucket.batching.budget import budget_batch_sizes
 from seqbucket.batching.config import BatchingConfig
 from seqbucket.batching.engine import Grouping, rng_for, shuffled_by_group, spread_cut_points
-from seqbucket.batching.pairs import repeat_pair_fraction_batches
+from seqbucket.batching.pairs import repeat_pair_fraction_flat
 from seqbucket.errors import DataError
 
 _NOISE = 5  # rng stream of the noisy order
@@ -211,9 +211,9 @@ def probe(
     epochs = [
         noisy_grouping(lengths, config, _PROBE_SEED, e, space, width) for e in range(_PROBE_EPOCHS)
     ]
-    batches = [[g.flat[a:z] for a, z in zip(g.begin, g.end, strict=True)] for g in epochs]
+    flat = [(g.flat[: int(g.end[-1])], g.end - g.begin) for g in epochs]  # batches: contiguous
     figures = [
-        repeat_pair_fraction_batches(batches[a], batches[z])
+        repeat_pair_fraction_flat(*flat[a], *flat[z])
         for a in range(_PROBE_EPOCHS)
         for z in range(a + 1, _PROBE_EPOCHS)
     ]
