@@ -34,6 +34,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m pip install --quiet $(FIND_LINKS) -e '.[dev,plot,text,tensorboard,peers]' $(TORCH)
 	$(PY) benchmarks/batching_frontier.py
+	$(PY) benchmarks/plan_10m.py
 	$(PY) benchmarks/encoder_speed.py
 
 clean:

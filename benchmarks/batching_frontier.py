@@ -1,7 +1,8 @@
 """Padding against randomness: seqbucket's knob against the peers' own samplers.
 
 Run: ``.venv/bin/python benchmarks/batching_frontier.py`` (``make bench`` installs the ``peers``
-extra first); ``--quick`` skips the 10-million-length timing. A few minutes on 2 shared cores.
+extra first). A few minutes on 2 shared cores. Planning speed at 10 million lengths:
+``benchmarks/plan_10m.py``.
 
 Every point is measured the same way (``seqbucket.bench.frontier``): padding = padded / real
 tokens - 1, averaged over a run of 11 epochs; repeat = the maximum over gaps 1..10 of the
@@ -18,12 +19,10 @@ padding <= p, repeat <= 1.10 r (one measurement's noise) and a mean batch >= the
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 from seqbucket.batching import DEFAULT_RANDOMNESS, BatchingConfig, plan
-from seqbucket.batching.pairs import repeat_pair_fraction
 from seqbucket.bench import live_peers
 from seqbucket.bench.frontier import Point, dominates, measure_config, measure_peer
 from seqbucket.bench.peers import FALLBACKS, tf_quantile_batches
@@ -94,34 +93,8 @@ def report(name: str, lengths: np.ndarray) -> tuple[int, int, list[str]]:
     return won, live, missed
 
 
-def planning_speed() -> None:
-    lengths = np.random.default_rng(1).lognormal(4, 1, 10_000_000).astype(np.int64) + 1
-    config = BatchingConfig()
-    times, plans = [], []
-    for epoch in range(3):
-        t = time.perf_counter()
-        plans.append(plan(lengths, config, epoch=epoch))
-        times.append(time.perf_counter() - t)
-    t = time.perf_counter()
-    np.sort(lengths)  # the machine's pace: one numpy sort of the same 10M int64
-    pace = time.perf_counter() - t
-    total = plans[0].stats["total"]
-    print(
-        f"\n## planning speed: 10,000,000 lognormal lengths, auto (w={total['noise_width']:.3f}),"
-        f" {len(plans[0].batches)} batches: first call {times[0]:.2f} s, replanning an epoch"
-        f" {min(times[1:]):.2f} s (best of 2); np.sort of the same lengths {pace:.2f} s here"
-    )
-    print(
-        f"padding {total['padding_overhead']:.2%}, repeat epoch 0 vs 1"
-        f" {repeat_pair_fraction(plans[0], plans[1]):.4f} (probe figure"
-        f" {total['expected_repeat']:.4f})"
-    )
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="skip the 10M planning-speed run")
-    args = parser.parse_args()
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     for key, why in live_peers.available().items():
         if why is not None:
             print(f"skipping live peer {key}: {why}")
@@ -140,8 +113,6 @@ def main() -> None:
     print(f"\nfrontier: {won} of {live} live peer points dominated")
     for line in missed:
         print(f"  not dominated: {line}")
-    if not args.quick:
-        planning_speed()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,12 @@
-"""auto's cuts: the dynamic programme is exact, and every cut covers the order once."""
+"""auto's cuts: the dynamic programme is exact, every cut covers the order once, and a budget
+batch holds as many as fit."""
 
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from seqbucket.batching.noisy import budget_cut_points, optimal_cut_points
@@ -37,13 +38,19 @@ def test_optimal_cuts_match_brute_force(seq, b):
 
 
 @given(
-    st.lists(st.integers(1, 50), min_size=1, max_size=200).map(np.array),
+    st.integers(1, 50).flatmap(  # short lengths too: batches wider than the first window
+        lambda top: st.lists(st.integers(1, top), min_size=1, max_size=200).map(np.array)
+    ),
     st.integers(50, 400),
     st.sampled_from([1, 4, 8]),
 )
+@example(np.ones(300, dtype=np.int64), 200, 1)  # batches far wider than the first window
+@example(np.r_[np.ones(90, dtype=np.int64), np.full(9, 40)], 120, 1)
 def test_budget_cuts_fit_and_cover(seq, max_tokens, multiple_of):
     ends = budget_cut_points(seq, max_tokens, multiple_of)
     begin = np.concatenate([[0], ends[:-1]])
     assert ends[-1] == seq.size and (ends > begin).all()
     for a, z in zip(begin, ends, strict=True):
         assert (z - a) * seq[a:z].max() <= max_tokens
+        if multiple_of == 1 and z < seq.size:  # as many as fit: one more would not
+            assert (z - a + 1) * seq[a : z + 1].max() > max_tokens

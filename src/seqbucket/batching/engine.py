@@ -2,9 +2,10 @@
 
 Shared by the ``buckets``, ``pad-all``, ``per-length`` and ``random`` strategies (``auto`` sorts by
 a noisy length instead: ``noisy.py``). Each epoch, the order inside every bucket is an
-independent uniform shuffle: one permutation drawn from ``np.random.default_rng([seed, epoch,
-stream])``, then grouped by bucket, so no epoch depends on another and a plan is a pure function
-of its arguments. ``O(N)`` plus ``O(K)`` Python steps.
+independent uniform shuffle drawn from ``np.random.default_rng([seed, epoch, stream])``
+(:func:`shuffled_by_group`, one sort of packed keys, shared with ``auto``), so no epoch depends
+on another and a plan is a pure function of its arguments. One ``O(N log N)`` sort plus ``O(N)``
+passes and ``O(K)`` Python steps.
 """
 
 from __future__ import annotations
@@ -43,6 +44,33 @@ def rng_for(seed: int, *stream: int) -> np.random.Generator:
     """The generator of one stream: ``(seed, stream)`` per seed, ``(seed, epoch, stream)``
     per epoch. Independent streams keep a plan reproducible piece by piece."""
     return np.random.default_rng([int(seed), *stream])
+
+
+def shuffled_by_group(group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``(N,)`` int64: the indices of ``group`` (``(N,)`` non-negative ints) ordered by group,
+    each group in a fresh random order.
+
+    One ``np.sort`` of packed uint64 keys ``group | random bits | index`` (numpy's SIMD sort):
+    at 10 million examples about half the time of a permutation, a stable radix argsort and
+    their gathers. The random bits fill what the group and the index leave of 64 (28 at 10
+    million examples and 4,000 groups); the rare ties among them keep index order. With fewer
+    than 16 bits to spare, a permutation and a stable argsort instead."""
+    n = group.size
+    top = int(group.max()) if n else 0
+    if top == 0:
+        return rng.permutation(n)
+    nbits, gbits = max(1, (n - 1).bit_length()), top.bit_length()
+    spare = 64 - nbits - gbits
+    if spare < 16:
+        perm = rng.permutation(n)
+        return perm[np.argsort(group[perm], kind="stable")]
+    key = group.astype(np.uint64)
+    key <<= np.uint64(64 - gbits)
+    key |= rng.integers(0, 1 << spare, size=n, dtype=np.uint64) << np.uint64(nbits)
+    key |= np.arange(n, dtype=np.uint64)
+    key.sort()
+    key &= np.uint64((1 << nbits) - 1)
+    return key.view(np.int64)
 
 
 def overlong_mask(lengths: np.ndarray, limit: int, policy: str, *, what: str) -> np.ndarray:
@@ -129,9 +157,8 @@ def bucketed(
         bid = table[eff]  # O(N) gather instead of an O(N log K) search
     else:
         bid = np.searchsorted(bounds, eff, side="left").astype(key_type)
-    # Independent shuffles: a fresh permutation, then a stable (radix) sort by bucket.
-    perm = rng_for(seed, epoch, _ORDER).permutation(eff.size)
-    arranged = perm[np.argsort(bid[perm], kind="stable")]  # positions into eff, bucket by bucket
+    # Independent shuffles: bucket by bucket, each in a fresh random order.
+    arranged = shuffled_by_group(bid, rng_for(seed, epoch, _ORDER))  # positions into eff
     counts = np.bincount(bid, minlength=k_count)
     sizes = bucket_batch_sizes(bounds, config)
     starts = np.concatenate([[0], np.cumsum(counts)])

@@ -38,8 +38,8 @@ import numpy as np
 from seqbucket.batching.boundaries import distinct_counts
 from seqbucket.batching.budget import budget_batch_sizes
 from seqbucket.batching.config import BatchingConfig
-from seqbucket.batching.engine import Grouping, rng_for, spread_cut_points
-from seqbucket.batching.pairs import repeat_pair_fraction_batches
+from seqbucket.batching.engine import Grouping, rng_for, shuffled_by_group, spread_cut_points
+from seqbucket.batching.pairs import repeat_pair_fraction_flat
 from seqbucket.errors import DataError
 
 _NOISE = 5  # rng stream of the noisy order
@@ -79,16 +79,13 @@ def positions(lengths: np.ndarray, space: str) -> np.ndarray:
 def noisy_order(h: np.ndarray, width: float, rng: np.random.Generator) -> np.ndarray:
     """``(N,)`` int64: the examples sorted by ``h + width * u`` (``h``: :func:`positions`;
     equal keys in random order; ``width = inf``: a plain shuffle). The key is quantised to 16
-    bits: positions within ``(1 + width) / 65535`` count as equal. Two stable ``O(N)`` radix
-    passes sort by (key, 16 fresh random bits): the random low digit first, so equal keys come
-    out shuffled without a permutation of all ``N`` (the costliest step at 10 million)."""
+    bits: positions within ``(1 + width) / 65535`` count as equal, and equal keys come out
+    shuffled by :func:`~seqbucket.batching.engine.shuffled_by_group` (one packed sort)."""
     if math.isinf(width):
         return rng.permutation(h.size)
     scale = np.float32(65535.0 / (1.0 + width))
     key = h if width == 0 else h + rng.random(h.size, dtype=np.float32) * np.float32(width)
-    digit = (key * scale).astype(np.uint16)  # (N,) high digit: the quantised noisy position
-    low = np.argsort(rng.integers(0, 1 << 16, size=h.size, dtype=np.uint16), kind="stable")
-    return low[np.argsort(digit[low], kind="stable")]
+    return shuffled_by_group((key * scale).astype(np.uint16), rng)
 
 
 def optimal_cut_points(seq: np.ndarray, b: int) -> np.ndarray:
@@ -136,17 +133,25 @@ def optimal_cut_points(seq: np.ndarray, b: int) -> np.ndarray:
 
 def budget_cut_points(seq: np.ndarray, max_tokens: int, multiple_of: int) -> np.ndarray:
     """Ends of consecutive batches, each as long as ``size * max <= max_tokens`` allows (rounded
-    down to a multiple of ``multiple_of`` where one fits); ``seq`` is ``(n,)`` in batch order."""
+    down to a multiple of ``multiple_of`` where one fits); ``seq`` is ``(n,)`` in batch order.
+    Each batch looks at a window of twice the last batch's size (doubled while all of it fits),
+    not at the longest batch the budget could allow: ``O(n)`` in all, not ``O(n * reach)``."""
     n, at, ends = seq.size, 0, []
-    reach = max(1, max_tokens // max(1, int(seq.min())))
+    reach = max(1, max_tokens // max(1, int(seq.min())))  # no batch holds more
+    steps = np.arange(1, reach + 1)
+    window = min(reach, 16)
     while at < n:
-        top = np.maximum.accumulate(seq[at : at + reach])
-        fits = int(np.searchsorted(np.arange(1, top.size + 1) * top > max_tokens, True))
-        size = max(1, fits)
+        top = np.maximum.accumulate(seq[at : at + window])  # (w,) max of each prefix
+        size = int(np.searchsorted(steps[: top.size] * top, max_tokens, side="right"))
+        if size == top.size < reach and at + size < n:  # all of it fits: look further
+            window = min(reach, 2 * window)
+            continue
+        size = max(1, size)
         if size >= multiple_of:
             size -= size % multiple_of
         at += size
         ends.append(at)
+        window = min(reach, max(16, 2 * size))
     return np.asarray(ends, dtype=np.int64)
 
 
@@ -206,9 +211,9 @@ def probe(
     epochs = [
         noisy_grouping(lengths, config, _PROBE_SEED, e, space, width) for e in range(_PROBE_EPOCHS)
     ]
-    batches = [[g.flat[a:z] for a, z in zip(g.begin, g.end, strict=True)] for g in epochs]
+    flat = [(g.flat[: int(g.end[-1])], g.end - g.begin) for g in epochs]  # batches: contiguous
     figures = [
-        repeat_pair_fraction_batches(batches[a], batches[z])
+        repeat_pair_fraction_flat(*flat[a], *flat[z])
         for a in range(_PROBE_EPOCHS)
         for z in range(a + 1, _PROBE_EPOCHS)
     ]
