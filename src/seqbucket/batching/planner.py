@@ -77,8 +77,9 @@ def plan(
     if world_size > 1:
         batches = [rank_slice(b, rank, world_size) for b in batches]
         # real tokens of each slice, after any truncation to the step's pad length
+        pads = step_pad.tolist()
         real = np.array(
-            [np.minimum(lengths[b], t).sum() for b, t in zip(batches, step_pad.tolist(), strict=True)],
+            [np.minimum(lengths[b], t).sum() for b, t in zip(batches, pads, strict=True)],
             dtype=np.int64,
         )
     bucket = g.bucket[order]

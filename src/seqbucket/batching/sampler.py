@@ -60,11 +60,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         self._plan: BatchPlan | None = None
         self._plan_epoch = -1
         # What makes a saved step mean the same global batches: the plan is a pure function of
-        # these and of the seed (ranks only slice it). CRC32s keep the state plain ints (weights_only-safe)
-        # and catch another data set of the same size or another batching config, which would
-        # otherwise resume silently. Computed once: O(N) per checkpoint adds up on big data sets,
-        # and lengths and config cannot change (read-only properties over a read-only view, a
-        # frozen config).
+        # these and of the seed (ranks only slice it). CRC32s keep the state plain ints
+        # (weights_only-safe) and catch another data set of the same size or another batching
+        # config, which would otherwise resume silently. Computed once: O(N) per checkpoint adds
+        # up on big data sets, and lengths and config cannot change (read-only properties over
+        # a read-only view, a frozen config).
         self._data_identity = {
             "num_examples": int(lengths.size),
             "lengths_crc32": zlib.crc32(np.ascontiguousarray(lengths).tobytes()),
