@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -172,10 +173,20 @@ def comm_reason(exc: BaseException) -> str:
     return text[:200] or type(exc).__name__
 
 
-def lost_contact(world: World, epoch: int, step: int, exc: BaseException, timeout: float) -> str:
+def lost_contact(
+    world: World, epoch: int, step: int, exc: BaseException, timeout: float, run_dir: str
+) -> str:
     """The one-line message of a rank whose collective failed (another rank died or hung)."""
     return (
         f"rank {world.rank} of {world.size} lost contact with the other processes at epoch "
         f"{epoch + 1}, step {step} ({comm_reason(exc)}): a process stopped, or did not answer "
-        f"within --dist-timeout {timeout:g} s; continue from the last checkpoint with --resume"
+        f"within --dist-timeout {timeout:g} s; {resume_hint(run_dir)}"
     )
+
+
+def resume_hint(run_dir: str) -> str:
+    """How to go on after a failed multi-process run in ``run_dir``."""
+    last = Path(run_dir) / "checkpoints" / "last.pt"
+    if last.is_file():
+        return f"continue from its last checkpoint with `seqbucket train --out {run_dir} --resume`"
+    return f"no checkpoint yet: start over with `seqbucket train DATA --out {run_dir} --force`"

@@ -34,7 +34,7 @@ from typing import Any
 
 from seqbucket.errors import DistributedError, SeqbucketError
 from seqbucket.train.config import TrainConfig
-from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET
+from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET, resume_hint
 
 EXIT_INTERRUPTED = 130  # a worker stopped by Ctrl-C, after checkpointing (cli/_common.py)
 _HOST = "127.0.0.1"
@@ -132,26 +132,26 @@ def failure_message(failures: Mapping[int, Any], nproc: int, run_dir: str) -> tu
     (Ctrl-C: rank 0 has printed how to resume). The cause is, in this order: a process that
     refused the run (its own message, lowest rank first); a process that stopped without a
     message (a crash, a kill; not the SIGTERM the launcher sends the others when one fails);
-    the report of a process that lost contact; else the first failure."""
+    the report of a process that lost contact (another one hung past the timeout); Ctrl-C;
+    else the first failure."""
     ranked = sorted(failures.items())
     kinds = {rank: _kind(f) for rank, f in ranked}
     for rank, failure in ranked:
         if kinds[rank] == "error":
             return 2, str(failure.message)
-    if all(f.exitcode in (EXIT_INTERRUPTED, -signal.SIGTERM) for _, f in ranked) and any(
-        f.exitcode == EXIT_INTERRUPTED for _, f in ranked
-    ):
-        return EXIT_INTERRUPTED, ""
-    resume = f"continue from the last checkpoint with `seqbucket train --out {run_dir} --resume`"
     silent = [(r, f) for r, f in ranked if kinds[r] is None]
-    crashed = [(r, f) for r, f in silent if f.exitcode not in (-signal.SIGTERM, EXIT_INTERRUPTED)]
-    for rank, failure in crashed or silent:
-        return 2, (
-            f"rank {rank} of {nproc} stopped unexpectedly ({_how(failure.exitcode)}); the other "
-            f"processes were stopped; {resume}"
-        )
-    rank, failure = ranked[0]
-    return 2, str(failure.message)
+    stopped_by_us = (-signal.SIGTERM, EXIT_INTERRUPTED)  # the launcher's stop, or Ctrl-C
+    crashed = [(r, f) for r, f in silent if f.exitcode not in stopped_by_us]
+    lost = [f for r, f in ranked if kinds[r] == "lost"]
+    if not crashed and lost:
+        return 2, str(lost[0].message)
+    if not crashed and any(f.exitcode == EXIT_INTERRUPTED for _, f in ranked):
+        return EXIT_INTERRUPTED, ""
+    rank, failure = (crashed or silent or ranked)[0]
+    return 2, (
+        f"rank {rank} of {nproc} stopped unexpectedly ({_how(failure.exitcode)}); the other "
+        f"processes were stopped; {resume_hint(run_dir)}"
+    )
 
 
 def _kind(failure: Any) -> str | None:
@@ -180,16 +180,25 @@ def _how(exitcode: int) -> str:
 def _launcher_quiet() -> Iterator[None]:
     """The launcher's own log lines (start-up settings, the failure report with its traceback
     hint) stay off the terminal: :func:`failure_message` says what matters in one line. Ctrl-C
-    is left to the workers (they checkpoint, then exit 130), so the launcher ignores it."""
+    goes to the workers (they checkpoint, then exit 130): torch elastic starts each in a session
+    of its own, out of the terminal's reach, so the launcher hands the signal on."""
     logger = logging.getLogger("torch.distributed.elastic")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: None)
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: _signal_children(signum))
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
         logger.setLevel(level)
+
+
+def _signal_children(signum: int) -> None:
+    """Send ``signum`` to this process's child processes (the workers; Linux's ``/proc``)."""
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            for pid in children.read_text().split():
+                os.kill(int(pid), signum)
 
 
 @contextlib.contextmanager

@@ -328,7 +328,9 @@ def _train(
     except Exception as exc:
         if not (world.distributed and is_comm_failure(exc)):
             raise
-        message = lost_contact(world, trainer.epoch, trainer.global_step, exc, config.dist_timeout)
+        message = lost_contact(
+            world, trainer.epoch, trainer.global_step, exc, config.dist_timeout, str(run.path)
+        )
         raise DistributedError(message) from None
     finally:
         if logger is not None:
