@@ -332,9 +332,7 @@ class Trainer:
         self.model.train()
         for step, indices, pad_to in self.sampler.iter_batches():
             start = time.perf_counter()
-            loss, positions, real, padded, stopping = self._train_step(
-                indices, pad_to, stop.requested
-            )
+            loss, positions, real, padded, stopping = self._train_step(indices, pad_to, stop)
             elapsed = time.perf_counter() - start
             t = self.totals
             t.loss_sum += loss * positions
@@ -360,10 +358,10 @@ class Trainer:
         return "epoch"
 
     def _train_step(
-        self, indices: Any, pad_to: int | None, stop: bool
+        self, indices: Any, pad_to: int | None, stop: StopFlag
     ) -> tuple[float, int, int, int, bool]:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens,
-        whether to stop after it), each over all ranks (``stop``: Ctrl-C asked it here)."""
+        whether to stop after it: Ctrl-C, on any rank), the counts over all ranks."""
         standin = len(indices) == 0  # this rank's slice of the step is empty
         batch = collate_batch(self.train_ds, self._standin if standin else indices, pad_to)
         batch = batch.to(self.device)
@@ -383,9 +381,10 @@ class Trainer:
         if self.world.distributed:  # NOTE [exact across ranks]
             mine = positions
             mean = float(loss.detach())  # note: a sync point, as the one after the step below
-            sums = reduce_step([mean * mine, mine, real, padded, float(stop)], self.device)
+            asked = float(stop.requested)  # one decision for all ranks, taken at this step
+            sums = reduce_step([mean * mine, mine, real, padded, asked], self.device)
             value = sums[0] / max(sums[1], 1.0)
-            positions, real, padded, stop = int(sums[1]), int(sums[2]), int(sums[3]), sums[4] > 0
+            positions, real, padded = int(sums[1]), int(sums[2]), int(sums[3])
             if not math.isfinite(value):  # every rank sees the same sums: all stop together
                 self._diverged(f"the training loss became {value}", self.global_step + 1)
             loss = loss * ddp_loss_scale(mine, sums[1], self.world.size)  # 0 for a stand-in
@@ -405,11 +404,11 @@ class Trainer:
             if self.scaler.get_scale() >= scale:  # the scale drops only on a skipped step
                 self.scheduler.step()
         if self.world.distributed:
-            return value, positions, real, padded, stop
+            return value, positions, real, padded, sums[4] > 0
         value = float(loss.detach())  # the sync this step already had; checked for divergence
         if not math.isfinite(value):
             self._diverged(f"the training loss became {value}", self.global_step + 1)
-        return value, positions, real, padded, stop
+        return value, positions, real, padded, stop.requested
 
     def _diverged(self, what: str, step: int) -> NoReturn:
         """Stop the run: a non-finite loss never becomes a result, a best epoch or a checkpoint
