@@ -37,3 +37,8 @@ class TrainingError(SeqbucketError, RuntimeError):
 
 class ExportCheckError(SeqbucketError):
     """An exported model whose outputs, run back from the written file, differ from eager."""
+
+
+class DistributedError(SeqbucketError, RuntimeError):
+    """A multi-process run cannot go on: a process died, hung past the timeout, or could not
+    join the others (a port in use). The message names the rank."""

@@ -83,10 +83,14 @@ def test_state_of_other_lengths_or_settings_of_the_same_size_is_refused():
     bigger = BucketBatchSampler(lengths, BatchingConfig(batch_size=5), seed=3)
     with pytest.raises(CheckpointError, match="batching settings differ"):
         bigger.load_state_dict(state)
+    # Another rank or world size resumes at the same global batch (NOTE [rank slices]).
+    state = {**state, "epoch": 2, "step": 5}
     other_rank = BucketBatchSampler(lengths, BatchingConfig(batch_size=4), seed=3, rank=1,
                                     world_size=2)  # fmt: skip
-    with pytest.raises(CheckpointError, match="rank=0, expected 1"):
-        other_rank.load_state_dict(state)
+    other_rank.load_state_dict(state)
+    _, rest, _ = next(other_rank.iter_batches())
+    whole = plan(lengths, BatchingConfig(batch_size=4), seed=3, epoch=2).batches[5]
+    assert np.array_equal(rest, whole[whole.size - rest.size :]) and rest.size == whole.size // 2
 
 
 def test_plan_identity_is_taken_once_and_its_inputs_cannot_change(monkeypatch):

@@ -38,7 +38,7 @@ def test_report_lists_buckets_and_totals():
     lengths = np.random.default_rng(0).integers(5, 50, 500)
     p = plan(lengths, BatchingConfig("buckets", 16, boundaries=(10, 20, 49), overlong="drop"))
     text = p.report()
-    assert "total" in text and "dropped" in text and "padded-out for ranks" in text
+    assert "total" in text and "dropped" in text and "truncated" in text
     per = p.stats["buckets"]
     assert [b["boundary"] for b in per] == [10, 20, 49]
     assert sum(b["real_tokens"] for b in per) == p.stats["total"]["real_tokens"]

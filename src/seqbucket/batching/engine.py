@@ -31,7 +31,6 @@ class Grouping:
     end: np.ndarray  # (M,) int64
     real_tokens: np.ndarray  # (M,) int64 real (unpadded, after truncation) tokens per batch
     pad_lengths: np.ndarray  # (M,) int64 padded length T of each batch
-    shape_class: np.ndarray  # (M,) int64 batches of one class may share a step across ranks
     bucket: np.ndarray  # (M,) int64 bucket of each batch (for per-bucket statistics)
     boundaries: tuple[int, ...] | None  # the bucket edges used (None: no buckets)
     dropped: int = 0  # examples left out (overlong under "drop", or drop_last)
@@ -208,7 +207,6 @@ def bucketed(
         end=cut,
         real_tokens=real,
         pad_lengths=np.asarray(pads, dtype=np.int64),
-        shape_class=top,
         bucket=top,
         boundaries=tuple(int(x) for x in bounds),
         dropped=dropped,

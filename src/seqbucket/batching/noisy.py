@@ -172,7 +172,7 @@ def noisy_grouping(
     lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int, space: str, width: float
 ) -> Grouping:
     """One epoch of ``auto`` at noise ``width`` in ``space`` (NOTE [auto rule]); batches padded
-    to their maximum, one shape class (ranks share a step by similar pad length)."""
+    to their maximum."""
     order = noisy_order(positions(lengths, space), width, rng_for(seed, epoch, _NOISE))
     seq = lengths[order]  # (N,) lengths in batch order, gathered once
     ends = cut_points(seq, config)
@@ -190,7 +190,6 @@ def noisy_grouping(
         end=ends,
         real_tokens=np.add.reduceat(batched, begin, dtype=np.int64),
         pad_lengths=np.maximum.reduceat(batched, begin).astype(np.int64),
-        shape_class=zeros,
         bucket=zeros.copy(),
         boundaries=None,
         dropped=int(lengths.size - ends[-1]),

@@ -38,8 +38,7 @@ def repeat_pair_fraction_flat(
 
     Counts, per batch ``i`` of A and batch ``j`` of B, the ``n_ij`` examples they share:
     ``sum C(n_ij, 2) / sum_i C(|A_i|, 2)``. One key per example and one sort (in C), never a pass
-    over pairs: about a second for 10 million examples. Examples missing from B never repeat; an
-    example used twice in a plan (rank pad-out) counts at its last batch.
+    over pairs: about a second for 10 million examples. Examples missing from B never repeat.
     """
     pairs = int((sa * (sa - 1) // 2).sum())
     if pairs == 0 or fa.size == 0 or fb.size == 0:

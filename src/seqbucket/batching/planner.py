@@ -9,7 +9,7 @@ import numpy as np
 from seqbucket.batching.config import BatchingConfig, check_lengths
 from seqbucket.batching.engine import rng_for
 from seqbucket.batching.pairs import repeat_pair_fraction
-from seqbucket.batching.ranks import assign_steps
+from seqbucket.batching.ranks import rank_slice
 from seqbucket.batching.stats import compute_stats, plane_position, report_text
 from seqbucket.batching.strategies import STRATEGY_REGISTRY
 from seqbucket.errors import ConfigError
@@ -21,7 +21,8 @@ _STEPS = 4  # rng stream for batch/step order
 class BatchPlan:
     """One epoch for one rank.
 
-    ``batches[s]`` holds the int64 example indices of step ``s`` (``B_s`` of them);
+    ``batches[s]`` holds the int64 example indices of step ``s`` (``B_s`` of them; with ranks,
+    this rank's slice of the global batch, NOTE [rank slices], possibly empty);
     ``pad_lengths[s]`` is the padded ``T`` of that step (equal on all ranks). An example longer
     than its pad length (``overlong="truncate"``) is cut to it by ``collate(..., truncate=True)``.
     """
@@ -50,14 +51,15 @@ def plan(
     world_size: int = 1,
 ) -> BatchPlan:
     """Plan one epoch: every example exactly once (up to the documented overlong/drop_last
-    policies and the rank pad-out of NOTE [rank pad-out] in ``ranks.py``), batch order shuffled.
+    policies; over all ranks together), batch order shuffled.
 
     Args:
         lengths: ``(N,)`` positive integer sequence lengths.
         config: the strategy and its settings.
         seed, epoch: the plan is a function of both; a new epoch gives a new plan.
-        rank, world_size: this process's part; all ranks get the same number of steps and the
-            same pad length at each step.
+        rank, world_size: this process's part: its slice of each global batch (NOTE [rank
+            slices] in ``ranks.py``). The global batches do not depend on ``world_size``; all
+            ranks get the same number of steps and the same pad length at each step.
     """
     if world_size < 1 or not 0 <= rank < world_size:
         raise ConfigError(
@@ -67,30 +69,33 @@ def plan(
         raise ConfigError(f"seed and epoch must be >= 0, got seed={seed}, epoch={epoch}")
     lengths = check_lengths(lengths)
     g = STRATEGY_REGISTRY[config.strategy](lengths, config, seed, epoch)
-    members, step_pad, repeated = assign_steps(
-        g.pad_lengths, g.shape_class, world_size, rng_for(seed, epoch, _STEPS)
-    )
-    mine = members[:, rank]  # (S,) this rank's batch at each step
-    starts, stops = g.begin[mine], g.end[mine]
+    order = rng_for(seed, epoch, _STEPS).permutation(g.pad_lengths.size)  # the step order
+    starts, stops = g.begin[order], g.end[order]
+    step_pad = g.pad_lengths[order]
     batches = [g.flat[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
-    bucket = g.bucket[mine]
-    padded_out = int((g.end[repeated] - g.begin[repeated]).sum())
+    real = g.real_tokens[order]
+    if world_size > 1:
+        batches = [rank_slice(b, rank, world_size) for b in batches]
+        # real tokens of each slice, after any truncation to the step's pad length
+        pads = step_pad.tolist()
+        real = np.array(
+            [np.minimum(lengths[b], t).sum() for b, t in zip(batches, pads, strict=True)],
+            dtype=np.int64,
+        )
+    bucket = g.bucket[order]
     extra: dict[str, object] = {
         "strategy": config.strategy,
         "num_examples": int(lengths.size),
         "dropped": g.dropped,
         "truncated": g.truncated,
-        "padded_out_examples": padded_out,
-        "padded_out_batches": int(repeated.size),
-        "steps": int(members.shape[0]),
+        "steps": int(order.size),
         "rank": rank,
         "world_size": world_size,
         "expected_repeat": g.expected_repeat,
         **g.notes,
     }
-    stats = compute_stats(
-        stops - starts, g.real_tokens[mine], step_pad, bucket, boundaries=g.boundaries, extra=extra
-    )
+    sizes = np.array([b.size for b in batches], dtype=np.int64)
+    stats = compute_stats(sizes, real, step_pad, bucket, boundaries=g.boundaries, extra=extra)
     total = stats["total"]
     total["plane"] = plane_position(total["padding_overhead"], g.expected_repeat)  # type: ignore[index]
     edges = ""

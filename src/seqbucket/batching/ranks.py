@@ -1,12 +1,21 @@
-"""Distributed equalisation: every rank gets the same number of steps, and at each step all ranks
-take batches of the same shape class (the same bucket, or the same exact length).
+"""Distributed plans: every rank takes its slice of the one global batch of each step.
 
-NOTE [rank pad-out]: the epoch's global batches (identical on every rank: plans are pure) are
-grouped by shape class. A class whose batch count is not a multiple of ``world_size`` is padded
-out by *repeating* some of its own batches (chosen at random from (seed, epoch)), so a few
-examples are seen twice in that epoch; ``stats["padded_out_examples"]`` counts them. Steps are
-runs of ``world_size`` batches of one class, padded to the largest member's pad length; the step
-order is shuffled and rank ``r`` takes the ``r``-th batch of each step.
+NOTE [rank slices]: the epoch's global plan is the plan a single process makes (the same seed,
+epoch and batch order, whatever ``world_size`` is). At step ``s``, rank ``r`` takes the ``r``-th
+of ``world_size`` contiguous, near-equal slices of global batch ``s`` (``np.array_split``: the
+first ``B % W`` slices hold one example more) and pads it to the global batch's pad length. So:
+
+- every rank has the same number of steps and the same padded length ``T`` at each step (no
+  rank waits on a longer shape, no collective hangs on a missing step);
+- the slices of a step together are exactly the global batch, so every example is seen exactly
+  once per epoch, with no repeats to even the ranks out;
+- the global batch of a step does not depend on ``world_size``: ``W`` processes with per-rank
+  batches of ``B / W`` train on the same batches as one process with batch ``B``. With the loss
+  normalised by the global count of real positions (``train/distributed.py``), they end with
+  the same weights up to float summation order, and a run may resume under another world size.
+
+A slice is empty when a global batch has fewer examples than there are ranks; that rank then
+contributes nothing to the step (the trainer weighs a stand-in example by 0).
 """
 
 from __future__ import annotations
@@ -14,37 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 
-def assign_steps(
-    pad_lengths: np.ndarray,
-    shape_class: np.ndarray,
-    world_size: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lay the ``M`` global batches out as steps.
-
-    Returns ``(members, step_pad, repeated)``: ``members`` ``(S, world_size)`` batch indices
-    (rank ``r`` takes column ``r``), ``step_pad`` ``(S,)`` the pad length at each step, and
-    ``repeated`` the indices of batches used a second time to even the classes out.
-    """
-    m = pad_lengths.size
-    if world_size == 1:
-        order = rng.permutation(m)
-        return order.reshape(-1, 1), pad_lengths[order], np.zeros(0, dtype=np.int64)
-    by = np.lexsort((pad_lengths, shape_class))  # classes together, similar pads adjacent
-    cls_sorted = shape_class[by]
-    edges = np.flatnonzero(np.diff(cls_sorted)) + 1
-    groups = np.split(by, edges)
-    slots, repeated = [], []
-    for g in groups:
-        extra = (-g.size) % world_size
-        if extra:
-            again = g[rng.choice(g.size, size=extra, replace=extra > g.size)]
-            repeated.append(again)
-            g = np.sort(np.concatenate([g, again]))
-            g = g[np.argsort(pad_lengths[g], kind="stable")]
-        slots.append(g)
-    members = np.concatenate(slots).reshape(-1, world_size)  # (S, W)
-    members = members[rng.permutation(members.shape[0])]
-    step_pad = pad_lengths[members].max(axis=1)
-    rep = np.concatenate(repeated) if repeated else np.zeros(0, dtype=np.int64)
-    return members, step_pad, rep
+def rank_slice(batch: np.ndarray, rank: int, world_size: int) -> np.ndarray:
+    """Rank ``rank``'s part of one global ``batch`` of ``B`` example indices: the ``rank``-th of
+    ``world_size`` contiguous parts of ``B // world_size`` or ``B // world_size + 1`` indices (the
+    larger ones first; ``np.array_split``). ``(B_r,)`` int64, possibly empty."""
+    b = batch.size
+    small, extra = divmod(b, world_size)
+    start = rank * small + min(rank, extra)
+    return batch[start : start + small + (rank < extra)]

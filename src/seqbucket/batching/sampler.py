@@ -2,7 +2,9 @@
 
 State is ``(epoch, step)``: the plan of an epoch is a pure function of (lengths, config, seed,
 epoch, rank, world_size), so resuming mid-epoch recomputes that epoch's plan (``O(N)``) and starts
-at ``step`` in ``O(1)``, without replaying batches.
+at ``step`` in ``O(1)``, without replaying batches. The step counts global batches, which do not
+depend on the world size (NOTE [rank slices] in ``ranks.py``), so a state saved by one rank of
+one world size resumes any rank of any world size at the same global batch.
 """
 
 from __future__ import annotations
@@ -57,12 +59,12 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.step = 0
         self._plan: BatchPlan | None = None
         self._plan_epoch = -1
-        # What makes a saved step mean the same batches: the plan is a pure function of these
-        # and of (seed, rank, world_size). CRC32s keep the state plain ints (weights_only-safe)
-        # and catch another data set of the same size or another batching config, which would
-        # otherwise resume silently. Computed once: O(N) per checkpoint adds up on big data sets,
-        # and lengths and config cannot change (read-only properties over a read-only view, a
-        # frozen config).
+        # What makes a saved step mean the same global batches: the plan is a pure function of
+        # these and of the seed (ranks only slice it). CRC32s keep the state plain ints
+        # (weights_only-safe) and catch another data set of the same size or another batching
+        # config, which would otherwise resume silently. Computed once: O(N) per checkpoint adds
+        # up on big data sets, and lengths and config cannot change (read-only properties over
+        # a read-only view, a frozen config).
         self._data_identity = {
             "num_examples": int(lengths.size),
             "lengths_crc32": zlib.crc32(np.ascontiguousarray(lengths).tobytes()),
@@ -122,16 +124,12 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     def _identity(self) -> dict[str, int]:
         # The plan identity (see __init__): O(1), the CRC32s were taken once.
-        return {
-            "seed": self.seed,
-            "rank": self.rank,
-            "world_size": self.world_size,
-            **self._data_identity,
-        }
+        return {"seed": self.seed, **self._data_identity}
 
     def state_dict(self, step: int | None = None) -> dict[str, int]:
-        """``{"epoch", "step"}`` plus what identifies the plan (seed, rank, world size, number of
-        examples, CRC32s of the lengths and the config); plain ints."""
+        """``{"epoch", "step"}`` plus what identifies the global plan (seed, number of examples,
+        CRC32s of the lengths and the config); plain ints. Rank and world size are not part of
+        it: any rank of any world size resumes at the same global batch."""
         return {
             "epoch": self.epoch,
             "step": self.step if step is None else int(step),
@@ -140,7 +138,8 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     def load_state_dict(self, state: dict[str, int]) -> None:
         """Resume at ``state["epoch"]``, ``state["step"]``. The saved plan identity must match
-        this sampler's (keys absent from an older state are not checked)."""
+        this sampler's (keys absent from an older state, or not part of the identity any more,
+        such as the rank and world size older states hold, are not checked)."""
         mine = self._identity()
         for key, value in mine.items():
             if key in state and int(state[key]) != value:

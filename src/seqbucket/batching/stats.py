@@ -17,7 +17,7 @@ def compute_stats(
     """Statistics of one rank's plan from per-step ``sizes``, real tokens ``real_b`` and pad
     lengths ``pads`` (all ``(S,)``): ``total`` and ``buckets`` (a list, one dict per bucket),
     each with real tokens, padded tokens, overhead (padded/real - 1), batches, mean batch size
-    and distinct shapes; ``extra`` adds dropped/truncated/padded-out counts and the plane."""
+    and distinct shapes; ``extra`` adds dropped/truncated counts and the plane."""
     padded_b = sizes * pads
     everything = summarise(sizes, real_b, padded_b, pads, np.zeros(sizes.size, dtype=np.int64), 1)
     per_bucket = []
@@ -88,8 +88,7 @@ def report_text(stats: dict[str, object], title: str) -> str:
     t = stats["total"]  # type: dict  # type: ignore[assignment]
     lines.append(row("total", "", t))  # type: ignore[arg-type]
     lines.append(
-        f"dropped {t['dropped']}, truncated {t['truncated']}, padded-out for ranks"  # type: ignore[index]
-        f" {t['padded_out_examples']} examples in {t['padded_out_batches']} batches"  # type: ignore[index]
+        f"dropped {t['dropped']}, truncated {t['truncated']}"  # type: ignore[index]
     )
     lines.append("plane: " + str(t["plane"]))  # type: ignore[index]
     return "\n".join(lines)

@@ -1,8 +1,8 @@
 """The strategy registry: every strategy name a user can type maps to one function here.
 
 Each function turns ``(lengths, config, seed, epoch)`` into a :class:`Grouping`: the epoch's batches
-in a canonical order (the planner shuffles batch order and splits ranks), their padded lengths,
-and the shape class of each batch (batches of one class can share a step across ranks).
+in a canonical order (the planner shuffles batch order and slices them across ranks) and their
+padded lengths.
 
 The bucketed strategies share the engine of ``engine.py``; ``auto`` sorts by a noisy length whose
 noise the randomness knob sets (``noisy.py``).
@@ -50,7 +50,7 @@ def random(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -
 
 def per_sample(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: int) -> Grouping:
     """Batch size 1 (``batch_size`` is ignored): each sequence alone at its own length, no
-    padding. Under ranks, steps pair sequences of equal length (NOTE [rank pad-out])."""
+    padding. Not for several ranks: a batch of one example has nothing to split."""
     order = rng_for(seed, epoch, ORDER_STREAM).permutation(lengths.size)
     return Grouping(
         flat=order,
@@ -58,7 +58,6 @@ def per_sample(lengths: np.ndarray, config: BatchingConfig, seed: int, epoch: in
         end=np.arange(1, order.size + 1),
         real_tokens=lengths[order].astype(np.int64),
         pad_lengths=lengths[order].astype(np.int64),
-        shape_class=lengths[order].astype(np.int64),
         bucket=np.zeros(order.size, dtype=np.int64),
         boundaries=None,
         expected_repeat=0.0,

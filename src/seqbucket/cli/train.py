@@ -10,11 +10,13 @@ defaults to "unset" so that a config file's value is not overridden; the help sh
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
-from seqbucket.cli._common import EXIT_INTERRUPTED, format_metrics, plural
+from seqbucket.cli._common import EXIT_INTERRUPTED, EXIT_USER_ERROR, format_metrics, plural
 from seqbucket.cli._flags import add_config_flags
+from seqbucket.errors import SeqbucketError
 from seqbucket.train import TrainConfig, resolve_config, train
 from seqbucket.train.config import CHOICES, field_types, is_optional
 from seqbucket.train.progress import write_line
@@ -83,8 +85,40 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         require_data=not args.resume,
     )
+    from seqbucket.train.distributed import launched_worker
+
+    if launched_worker():  # started by torchrun or --nproc: one of several processes
+        return _run_worker(config, args)
+    if config.nproc is not None and config.nproc > 1:
+        from seqbucket.train.launch import launch
+
+        return launch(config, force=args.force, resume=args.resume)
     # A second Ctrl-C, or one before training starts, reaches cli/app.py: exit 130, one line.
-    result = train(config, force=args.force, resume=args.resume)
+    return _report(config, train(config, force=args.force, resume=args.resume))
+
+
+def _run_worker(config: TrainConfig, args: argparse.Namespace) -> int:
+    """One process of a multi-process run: join the group, train, report on rank 0. An error
+    goes to the launcher's error file too; under ``--nproc`` the launcher alone prints it."""
+    from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET, process_group
+    from seqbucket.train.launch import record_failure
+    from seqbucket.train.wiring import pick_device
+
+    try:
+        with process_group(pick_device(config.device), config.dist_timeout) as world:
+            result = train(config, force=args.force, resume=args.resume)
+            if world.main:
+                return _report(config, result)
+            return EXIT_INTERRUPTED if result.interrupted else 0
+    except SeqbucketError as exc:
+        record_failure(exc)
+        if os.environ.get(LAUNCHED_BY_SEQBUCKET):
+            return EXIT_USER_ERROR
+        raise
+
+
+def _report(config: TrainConfig, result: Any) -> int:
+    """Print how the run ended; the exit code."""
     if result.interrupted:
         write_line(
             sys.stderr,

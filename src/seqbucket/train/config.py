@@ -146,6 +146,14 @@ class TrainConfig:
     # A run directory whose best weights start this run (fine-tuning, or extending a finished
     # cosine run with a fresh schedule: --resume would only continue the old, ended one)
     init_from: str | None = None
+    # -- distributed: several processes (torchrun, or --nproc) --
+    # launch N local processes that train one model with DistributedDataParallel (gloo on CPU,
+    # nccl on GPU), each on 1/N of every batch; none: one process (or the world torchrun gives)
+    nproc: int | None = None
+    dist_port: int | None = None  # --nproc: rendezvous port on 127.0.0.1; none: a free one
+    # seconds a process waits for the others at a collective before the run fails (a process
+    # that dies is noticed at once; this bounds one that hangs)
+    dist_timeout: float = 300.0
     # -- compile: torch.compile --
     # torch.compile the loss and its backward: one static graph per batch shape, so a plan with
     # few shapes (buckets) compiles few graphs; the run logs compiled_graphs and recompiles
@@ -178,12 +186,16 @@ class TrainConfig:
         _check(0 <= self.seed <= MAX_SEED, "seed", f"in [0, {MAX_SEED}]", self.seed)
         _check(self.warmup_steps >= 0, "warmup_steps", ">= 0", self.warmup_steps)
         for name in (
-            *("max_tokens", "epochs", "max_steps", "checkpoint_every", "threads"),
+            *("max_tokens", "epochs", "max_steps", "checkpoint_every", "threads", "nproc"),
             *("min_freq", "max_size", "chunk_size", "max_length"),
         ):
             value = getattr(self, name)
             _check(value is None or value >= 1, name, ">= 1 or unset", value)
         _check(self.patience is None or self.patience >= 1, "patience", ">= 1", self.patience)
+        port = self.dist_port
+        _check(port is None or 1 <= port <= 65535, "dist_port", "in [1, 65535]", port)
+        timeout = self.dist_timeout
+        _check(math.isfinite(timeout) and timeout > 0, "dist_timeout", "finite and > 0", timeout)
         _check(self.grad_clip is None or self.grad_clip > 0, "grad_clip", "> 0", self.grad_clip)
         if self.epochs is None and self.max_steps is None:
             raise ConfigError("expected epochs or max_steps to be set, got neither")

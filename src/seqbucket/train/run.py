@@ -7,12 +7,17 @@ on the training part; build the model and its batch plan, and load any resume st
 prepare the run directory (``force`` deletes the old run here, once everything above passed);
 train (or resume); then score the best checkpoint on the test data and write ``result.json``.
 The whole run holds the run directory's lock, and the directory is marked ``INCOMPLETE`` until
-``result.json`` is written (see rundir.py). Before training, ``sanity.py`` refuses what cannot
-sensibly run (a single class, a model too big for the memory) and warns about outliers.
+``result.json`` is written (see rundir.py). With several processes (``train/distributed.py``),
+rank 0 alone checks, locks and writes the run directory and reads the checkpoint, which it
+hands to the others; every rank loads the data and trains on its slice of each batch. Before
+training, ``sanity.py`` refuses what cannot sensibly run (a single class, a model too big
+for the memory) and warns about outliers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,12 +28,21 @@ import numpy as np
 
 from seqbucket.batching.sampler import BucketBatchSampler
 from seqbucket.data import SPLITS, SequenceDataset
-from seqbucket.errors import ConfigError
+from seqbucket.errors import ConfigError, DistributedError
 from seqbucket.models import ModelConfig, param_count
 from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.compiled import check_backend
 from seqbucket.train.config import LONG_MEDIAN_LENGTH, TrainConfig
+from seqbucket.train.distributed import (
+    World,
+    broadcast_from_main,
+    check_world_fits,
+    current_world,
+    is_comm_failure,
+    lost_contact,
+    rank_device,
+)
 from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
 from seqbucket.train.init_from import init_weights, read_init_source
@@ -163,19 +177,26 @@ def train(
     """
     start = time.perf_counter()
     run = RunDir(config.run_dir)
+    world = current_world()  # several processes when torch.distributed is initialised
+    if world.distributed and config.compile:
+        raise ConfigError(f"expected one process for --compile, got {world.size}")
     # One writer per run directory for the whole run: a second `train --out` here is refused.
-    with run.locked():
+    with run.locked() if world.main else contextlib.nullcontext():
         # Everything that can fail on a typo is checked before anything is deleted (--force):
         # the directory state, the batching spec, then (in _train) the data and the task.
-        run.check(force=force, resume=resume)
         batching_config(config)
-        if config.compile:
-            check_backend(config.compile_backend)  # an unknown back end fails before any work
-        resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
+        resume_state = None
+        if world.main:
+            run.check(force=force, resume=resume)
+            if config.compile:
+                check_backend(config.compile_backend)  # an unknown back end fails before work
+            resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
+        if world.distributed:
+            resume_state = broadcast_from_main(resume_state)  # one reader, any file system
         with num_threads(config_threads(config)):
             return _train(
                 config, run, resume_state, start, force=force, resume=resume, sampler=sampler,
-                progress=progress,
+                progress=progress, world=world,
             )  # fmt: skip
 
 
@@ -189,8 +210,10 @@ def _train(
     resume: bool,
     sampler: Callable[[np.ndarray], BatchSource] | None = None,
     progress: Progress | None = None,
+    world: World | None = None,
 ) -> RunResult:
-    device = pick_device(config.device)
+    world = world or World()
+    device = rank_device(pick_device(config.device), world)
     check_precision(device, config.precision)
     # --init-from: the source's vocabulary, labels and scaling go with its weights (see
     # init_from.py). A resume takes them from its own checkpoint, and its weights from there.
@@ -241,6 +264,8 @@ def _train(
         # ``values`` holds exactly the real steps of the training part (subset gathers them).
         standardizer = Standardizer.fit(train_ds.values)
     check_fits_buckets(train_ds.lengths, config)
+    if sampler is None:
+        check_world_fits(train_ds.lengths, batching_config(config), config.seed, world.size)
     meta = DataMeta(full.task, full.label_names, full.vocab, standardizer, _label_ids(train_ds))
 
     seed_everything(config.seed)
@@ -253,9 +278,11 @@ def _train(
     if init is not None:
         init_weights(model, mcfg, init)
     progress = progress or Progress(quiet=config.quiet)
+    if not world.main:  # rank 0 alone reports
+        progress = Progress(quiet=True, stream=io.StringIO())
     trainer = Trainer(
         config, model, mcfg, train_ds, val_ds, meta, run, device=device, progress=progress,
-        sampler=sampler(train_ds.lengths) if sampler is not None else None,
+        sampler=sampler(train_ds.lengths) if sampler is not None else None, world=world,
     )  # fmt: skip
     if resume_state is not None:
         trainer.load_state_dict(resume_state, str(run.last))
@@ -263,7 +290,8 @@ def _train(
             raise ConfigError(nothing_to_train(run, trainer.stop_reason, trainer))
     # Only now, with the data, the task, the batching plan and any resume state checked, may an
     # old run be deleted (--force).
-    run.prepare(force=force, resume=resume)
+    if world.main:
+        run.prepare(force=force, resume=resume)
     # After the resume checks, so a refused resume prints its one error line and nothing else.
     progress.message(
         describe_run(
@@ -283,23 +311,33 @@ def _train(
             train_ds.lengths, plan0, mcfg, strategy=strategy, device=device
         ):
             progress.message(warning)
-    config.save_toml(run.config)
-    logger = MetricsLogger(
-        run.metrics,
-        tensorboard_dir=run.tensorboard if config.tensorboard else None,
-        # A resume that trains drops the records of the epoch it continues (a partial one, or
-        # one interrupted mid-write): that epoch's record is written again when it ends.
-        keep_before_epoch=(
-            trainer.epoch + 1 if resume_state is not None and not trainer.stop_reason else None
-        ),
-    )
+    logger = None
+    if world.main:
+        config.save_toml(run.config)
+        logger = MetricsLogger(
+            run.metrics,
+            tensorboard_dir=run.tensorboard if config.tensorboard else None,
+            # A resume that trains drops the records of the epoch it continues (a partial one,
+            # or one interrupted mid-write): that epoch's record is written again when it ends.
+            keep_before_epoch=(
+                trainer.epoch + 1 if resume_state is not None and not trainer.stop_reason else None
+            ),
+        )
     try:
         fit = trainer.fit(logger)
+    except Exception as exc:
+        if not (world.distributed and is_comm_failure(exc)):
+            raise
+        message = lost_contact(
+            world, trainer.epoch, trainer.global_step, exc, config.dist_timeout, str(run.path)
+        )
+        raise DistributedError(message) from None
     finally:
-        logger.close()
+        if logger is not None:
+            logger.close()
 
     test = None
-    if not fit.interrupted and test_ds is not None:
+    if not fit.interrupted and test_ds is not None and world.main:
         # The same scoring as `seqbucket evaluate` (checkpoint config and standardiser).
         test = score_run(load_run(run.path, device=config.device, allow_incomplete=True), test_ds)
     best = fit.best or {}
@@ -314,7 +352,7 @@ def _train(
         stop_reason=fit.stop_reason,
         interrupted=fit.interrupted,
     )
-    if not fit.interrupted:
+    if not fit.interrupted and world.main:
         summary = {k: v for k, v in result.__dict__.items() if k != "run_dir"}
         run.result.write_text(to_json(summary, indent=2) + "\n", encoding="utf-8")
         run.mark_complete()

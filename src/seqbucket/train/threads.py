@@ -42,13 +42,16 @@ def available_cores() -> int:
 
 def idle_cores(cores: int | None = None) -> int:
     """``cores`` (default :func:`available_cores`) less the rounded 1-minute load average: the
-    cores no other process is using now. At least 1."""
+    cores no other process is using now, divided among the training processes of this machine
+    (``LOCAL_WORLD_SIZE``). At least 1."""
     top = available_cores() if cores is None else cores
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average on this platform: assume idle
         load = 0.0
-    return max(1, min(top, top - round(load)))
+    # Processes that share this machine (torchrun and --nproc set LOCAL_WORLD_SIZE) share it.
+    share = max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    return max(1, min(top, top - round(load)) // share)
 
 
 def step_macs(model: str, hidden_size: int, batch_size: int) -> int:

@@ -18,6 +18,11 @@ the rest of that epoch and ends with the same weights as one run to the higher l
 stopped part is still validated (so a run shorter than an epoch has a score and a ``best.pt``)
 and logged with ``"partial": true``; a resume drops that record and writes the whole epoch's.
 A partial epoch never counts towards ``patience``.
+
+Several processes (``world``, ``train/distributed.py``): the model is wrapped in
+DistributedDataParallel, each rank trains on its slice of every global batch, and the loss is
+normalised by the global count of real positions (NOTE [exact across ranks]); only rank 0
+writes metrics and checkpoints.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import time
 from dataclasses import asdict
 from typing import Any, NoReturn
 
+import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from seqbucket._tasks import IGNORE_INDEX, PER_STEP_TASKS
 from seqbucket.data import SequenceDataset
@@ -38,6 +45,13 @@ from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import TrainConfig
+from seqbucket.train.distributed import (
+    World,
+    broadcast_from_main,
+    ddp_loss_scale,
+    gather_to_main,
+    reduce_step,
+)
 from seqbucket.train.evaluate import evaluate_dataset
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.loop_types import (
@@ -75,8 +89,10 @@ class Trainer:
         device: torch.device,
         progress: Progress | None = None,
         sampler: BatchSource | None = None,
+        world: World | None = None,
     ) -> None:
         self.config = config
+        self.world = world or World()
         self.model = model.to(device)
         self.model_config = model_config
         # Standardised once, here (bit-identical real steps): no per-batch standardisation.
@@ -93,11 +109,19 @@ class Trainer:
         self.scaler = grad_scaler(device, config.precision)  # fp16 only (see precision.py)
         backend = config.compile_backend if config.compile else None  # train/compiled.py
         # train_ds is standardised once already (Standardizer.apply_to), so no standardiser here
-        self.step_loss = StepLoss(
-            self.model, meta.task, None, backend=backend, dynamic=config.dynamic
-        )
+        # Several processes: DDP averages the gradients in backward (NOTE [exact across ranks]).
+        stepped: torch.nn.Module = self.model
+        if self.world.distributed:
+            ids = [device.index] if device.type == "cuda" else None
+            stepped = DistributedDataParallel(self.model, device_ids=ids)
+        self.step_loss = StepLoss(stepped, meta.task, None, backend=backend, dynamic=config.dynamic)
         # ``sampler``: another batch source over train_ds (bench: the peers); default: the plan.
-        self.sampler: BatchSource = sampler or make_sampler(train_ds.lengths, config)
+        self.sampler: BatchSource = sampler or make_sampler(
+            train_ds.lengths, config, rank=self.world.rank, world_size=self.world.size
+        )
+        # A rank whose slice of a step is empty runs the shortest example weighed by 0, so that
+        # it still takes part in DDP's gradient all-reduce (NOTE [rank slices]).
+        self._standin = np.array([int(np.argmin(train_ds.lengths))], dtype=np.int64)
         self.sampler.set_epoch(0)
         # The sampler caches the epoch's plan, so epoch 0 is planned once, here, not twice.
         self.steps_per_epoch = len(self.sampler)
@@ -164,13 +188,36 @@ class Trainer:
             "total_steps": self.total_steps,
             "sampler": plain_state(self.sampler.state_dict()),
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
-            "rng": capture_rng_state(),
+            **self._rng_states(),
             "best": self.best,
             "bad_epochs": self.bad_epochs,
             "shapes": sorted([list(s) for s in self.shapes]),
             "totals": asdict(self.totals),
             "stop_reason": self.stop_reason,
         }
+
+    def _rng_states(self) -> dict[str, Any]:
+        """``rng``: this process's (rank 0's) random states; with several processes also
+        ``rng_by_rank``, every rank's, gathered (a collective: every rank calls this)."""
+        if not self.world.distributed:
+            return {"rng": capture_rng_state()}
+        states = gather_to_main(capture_rng_state(), self.world)
+        return {"rng": states[0], "rng_by_rank": states}
+
+    def _restore_rng(self, state: dict[str, Any]) -> list[str]:
+        """Restore this rank's random states: its own when the checkpoint has one per rank of
+        this world size, else rank 0's (then random draws, such as dropout masks, differ from
+        an uninterrupted run; nothing else does)."""
+        by_rank = state.get("rng_by_rank") or [state["rng"]]
+        if len(by_rank) == self.world.size:
+            return restore_rng_state(by_rank[self.world.rank])
+        notes = restore_rng_state(state["rng"])
+        return [
+            *notes,
+            f"note: the checkpoint was written by {len(by_rank)} process(es), this run has "
+            f"{self.world.size}; each step trains on the same global batch, but random draws "
+            "(dropout) differ from an uninterrupted run",
+        ]
 
     def load_state_dict(self, state: dict[str, Any], path: str) -> None:
         """Continue from ``state`` (a ``last.pt``); incompatible settings raise CheckpointError."""
@@ -214,7 +261,7 @@ class Trainer:
             self._sampler_state = state["sampler"]
             if self.scaler is not None and state.get("scaler"):
                 self.scaler.load_state_dict(state["scaler"])
-            self.notes.extend(restore_rng_state(state["rng"]))
+            self.notes.extend(self._restore_rng(state))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"checkpoint {path} lacks training state ({exc})") from None
         # A run that stopped at its epoch or step limit continues if the resumed config raised it.
@@ -225,9 +272,13 @@ class Trainer:
             self.stop_reason = ""
 
     def save_last(self) -> None:
-        save_checkpoint(self.state_dict(), self.run.last)
+        state = self.state_dict()  # on every rank: it gathers their random states
+        if self.world.main:
+            save_checkpoint(state, self.run.last)
 
     def _save_best(self) -> None:
+        if not self.world.main:
+            return
         state = {
             **inference_state(self.config, self.model_config, self.model, self.meta),
             "kind": "best",
@@ -237,7 +288,7 @@ class Trainer:
         save_checkpoint(state, self.run.best)
 
     # -- the loop -------------------------------------------------------------------------------
-    def fit(self, logger: MetricsLogger) -> FitResult:
+    def fit(self, logger: MetricsLogger | None) -> FitResult:
         """Train until epochs, max_steps or patience says stop, or Ctrl-C (then checkpoint).
 
         Raises:
@@ -281,7 +332,7 @@ class Trainer:
         self.model.train()
         for step, indices, pad_to in self.sampler.iter_batches():
             start = time.perf_counter()
-            loss, positions, real, padded = self._train_step(indices, pad_to)
+            loss, positions, real, padded, stopping = self._train_step(indices, pad_to, stop)
             elapsed = time.perf_counter() - start
             t = self.totals
             t.loss_sum += loss * positions
@@ -297,7 +348,7 @@ class Trainer:
             every = self.config.checkpoint_every
             if every and self.global_step % every == 0:
                 self.save_last()
-            if stop.requested:
+            if stopping:
                 return "interrupted"
             if self.config.max_steps and self.global_step >= self.config.max_steps:
                 self.stop_reason = "max_steps"
@@ -306,12 +357,37 @@ class Trainer:
                 break
         return "epoch"
 
-    def _train_step(self, indices: Any, pad_to: int | None) -> tuple[float, int, int, int]:
-        """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
-        batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
+    def _train_step(
+        self, indices: Any, pad_to: int | None, stop: StopFlag
+    ) -> tuple[float, int, int, int, bool]:
+        """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens,
+        whether to stop after it: Ctrl-C, on any rank), the counts over all ranks."""
+        standin = len(indices) == 0  # this rank's slice of the step is empty
+        batch = collate_batch(self.train_ds, self._standin if standin else indices, pad_to)
+        batch = batch.to(self.device)
         assert batch.y is not None  # training data always carries targets (checked at load)
         with autocast(self.device, self.config.precision):
             loss = self.step_loss(batch)  # forward + masked loss (fp32), eager or compiled
+        b, t = int(batch.x.shape[0]), int(batch.x.shape[1])
+        if self.meta.task in PER_STEP_TASKS:
+            positions = int(torch.count_nonzero(batch.y != IGNORE_INDEX))
+        else:
+            positions = b
+        real, padded = int(batch.lengths.sum()), b * t
+        if standin:
+            positions = real = padded = 0
+        else:
+            self.shapes.add((b, t))
+        if self.world.distributed:  # NOTE [exact across ranks]
+            mine = positions
+            mean = float(loss.detach())  # note: a sync point, as the one after the step below
+            asked = float(stop.requested)  # one decision for all ranks, taken at this step
+            sums = reduce_step([mean * mine, mine, real, padded, asked], self.device)
+            value = sums[0] / max(sums[1], 1.0)
+            positions, real, padded = int(sums[1]), int(sums[2]), int(sums[3])
+            if not math.isfinite(value):  # every rank sees the same sums: all stop together
+                self._diverged(f"the training loss became {value}", self.global_step + 1)
+            loss = loss * ddp_loss_scale(mine, sums[1], self.world.size)  # 0 for a stand-in
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             loss.backward()
@@ -327,16 +403,12 @@ class Trainer:
             self.scaler.update()
             if self.scaler.get_scale() >= scale:  # the scale drops only on a skipped step
                 self.scheduler.step()
-        b, t = int(batch.x.shape[0]), int(batch.x.shape[1])
-        self.shapes.add((b, t))
-        if self.meta.task in PER_STEP_TASKS:
-            positions = int(torch.count_nonzero(batch.y != IGNORE_INDEX))
-        else:
-            positions = b
+        if self.world.distributed:
+            return value, positions, real, padded, sums[4] > 0
         value = float(loss.detach())  # the sync this step already had; checked for divergence
         if not math.isfinite(value):
             self._diverged(f"the training loss became {value}", self.global_step + 1)
-        return value, positions, int(batch.lengths.sum()), b * t
+        return value, positions, real, padded, stop.requested
 
     def _diverged(self, what: str, step: int) -> NoReturn:
         """Stop the run: a non-finite loss never becomes a result, a best epoch or a checkpoint
@@ -351,7 +423,7 @@ class Trainer:
         if self.config.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
 
-    def _end_epoch(self, logger: MetricsLogger, *, partial: bool = False) -> dict[str, Any]:
+    def _end_epoch(self, logger: MetricsLogger | None, *, partial: bool = False) -> dict[str, Any]:
         """Validate, log the epoch's record, track the best epoch and save ``last.pt``.
 
         ``partial``: max_steps stopped the epoch before its end. It is validated and logged
@@ -375,6 +447,8 @@ class Trainer:
                 device=self.device,
                 standardizer=None,  # val_ds is standardised already
             )
+            if self.world.distributed:  # one decision on every rank (NOTE [exact across ranks])
+                val = broadcast_from_main(val)
             if not math.isfinite(val["loss"]):
                 self._diverged(f"the validation loss became {val['loss']}", self.global_step)
             record["val_loss"] = val["loss"]
@@ -412,7 +486,8 @@ class Trainer:
             self._save_best()
         elif not partial:
             self.bad_epochs += 1
-        logger.log(record)
+        if logger is not None:  # rank 0 only
+            logger.log(record)
         self.progress.epoch_end(record)
         if partial:
             self.save_last()  # mid-epoch: the sampler position and running sums go with it

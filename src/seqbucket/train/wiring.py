@@ -144,8 +144,13 @@ def batching_config(config: TrainConfig) -> BatchingConfig:
     )
 
 
-def make_sampler(lengths: np.ndarray, config: TrainConfig) -> BucketBatchSampler:
-    return BucketBatchSampler(lengths, batching_config(config), seed=config.seed)
+def make_sampler(
+    lengths: np.ndarray, config: TrainConfig, *, rank: int = 0, world_size: int = 1
+) -> BucketBatchSampler:
+    """The run's plan; with several processes, rank ``rank``'s slices (NOTE [rank slices])."""
+    return BucketBatchSampler(
+        lengths, batching_config(config), seed=config.seed, rank=rank, world_size=world_size
+    )
 
 
 def eval_batching_config(lengths: np.ndarray, config: TrainConfig) -> BatchingConfig:

@@ -1,0 +1,106 @@
+"""`seqbucket train --nproc 2`, end to end in subprocesses (gloo over loopback, free ports):
+exact against one process, a rank killed mid-epoch ends the run with one line naming it, and a
+resume of the killed run ends with the weights of the uninterrupted single-process run.
+
+One killed and one resumed 2-process run only: each costs three interpreters that import torch.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+pytestmark = pytest.mark.slow
+
+# Rank 1 kills itself (SIGKILL: no message, no clean-up) at the start of global step 22, in the
+# middle of epoch 2 (steps 18 to 34); the last checkpoint, of step 20, is mid-epoch.
+_KILL_RANK_1 = """
+import os, signal
+if os.environ.get("RANK") == "1":
+    from seqbucket.train import trainer as _trainer
+    _step = _trainer.Trainer._train_step
+    def _dying(self, *args, **kwargs):
+        if self.global_step == 21:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _step(self, *args, **kwargs)
+    _trainer.Trainer._train_step = _dying
+"""
+
+
+def _weights(run: Path) -> dict[str, torch.Tensor]:
+    return torch.load(run / "checkpoints" / "last.pt", weights_only=True)["model"]
+
+
+def _losses(run: Path) -> list[float]:
+    lines = (run / "metrics.jsonl").read_text().splitlines()
+    return [json.loads(line)["train_loss"] for line in lines]
+
+
+def test_two_processes_killed_and_resumed_end_like_one(data, tmp_path, cli, tiny):
+    # Budgets of 70 tokens in buckets 13 and 29: global batches of 1, 2 and 5 examples, so one
+    # rank gets an empty slice at some steps (weighed by 0) and unequal ones at others (3 and
+    # 2): only the loss normalised by the global count of real positions is exact here.
+    # No dropout: its masks are drawn per rank.
+    args = [
+        "train", data["train"], "--max-steps", "30", "--batching", "buckets:13,29",
+        "--max-tokens", "70", "--checkpoint-every", "4", "--val-fraction", "0.3",
+        "--lr", "0.02", *tiny,
+    ]  # fmt: skip
+    one, two = tmp_path / "one", tmp_path / "two"
+    proc = cli(*args, "--out", str(one))
+    assert proc.returncode == 0, proc.stderr
+
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(_KILL_RANK_1)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(inject), *sys.path])}
+    start = time.monotonic()
+    killed = subprocess.run(
+        [sys.executable, "-m", "seqbucket", *args, "--nproc", "2", "--dist-timeout", "30",
+         "--out", str(two)],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    # Invariant: a dead rank ends the run in bounded time, with one line that names it (after
+    # rank 0's progress lines), exit 2 and no traceback.
+    assert time.monotonic() - start < 90
+    assert killed.returncode == 2 and "Traceback" not in killed.stderr, killed.stderr
+    errors = [x for x in killed.stderr.splitlines() if x.startswith("seqbucket: error: ")]
+    assert errors == killed.stderr.strip().splitlines()[-1:], killed.stderr
+    assert "rank 1 of 2 stopped unexpectedly (killed by SIGKILL)" in errors[0]
+    assert "--resume" in errors[0]
+    saved = torch.load(two / "checkpoints" / "last.pt", weights_only=True)
+    assert saved["global_step"] == 20 and saved["step_in_epoch"] == 3  # mid-epoch
+    assert len(saved["rng_by_rank"]) == 2
+
+    # --resume alone: the run's config.toml says --nproc 2.
+    resumed = cli("train", "--out", str(two), "--resume", timeout=180)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Traceback" not in resumed.stderr
+    a, b = _weights(one), _weights(two)
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(b[key], a[key], rtol=0, atol=1e-5, msg=key)
+    assert _losses(two) == pytest.approx(_losses(one), rel=1e-5)
+    result = json.loads((two / "result.json").read_text())
+    assert result["steps"] == 30
+
+
+def test_a_port_in_use_is_refused_in_one_line(data, tmp_path, cli_inprocess, one_line_error, tiny):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = cli_inprocess(
+            "train", data["train"], "--nproc", "2", "--dist-port", str(port),
+            "--out", str(tmp_path / "run"), *tiny,
+        )  # fmt: skip
+    one_line_error(proc, f"port {port} of 127.0.0.1 already in use", "--dist-port")
+    assert not (tmp_path / "run").exists()
