@@ -29,6 +29,7 @@ from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.compiled import check_backend
 from seqbucket.train.config import LONG_MEDIAN_LENGTH, TrainConfig
+from seqbucket.train.cuda_graphs import check_cuda_graphs
 from seqbucket.train.evaluate import score_run
 from seqbucket.train.guards import num_threads
 from seqbucket.train.init_from import init_weights, read_init_source
@@ -171,6 +172,7 @@ def train(
         batching_config(config)
         if config.compile:
             check_backend(config.compile_backend)  # an unknown back end fails before any work
+        check_cuda_graphs(config)  # no CUDA, or a setting graphs cannot capture: before any work
         resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
         with num_threads(config_threads(config)):
             return _train(

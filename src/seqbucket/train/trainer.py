@@ -38,6 +38,7 @@ from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import TrainConfig
+from seqbucket.train.cuda_graphs import GraphedStep
 from seqbucket.train.evaluate import evaluate_dataset
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.loop_types import (
@@ -96,6 +97,8 @@ class Trainer:
         self.step_loss = StepLoss(
             self.model, meta.task, None, backend=backend, dynamic=config.dynamic
         )
+        # --cuda-graphs: forward + backward replayed per shape; clip and AdamW stay eager
+        self.graphed = GraphedStep(self.model, meta.task) if config.cuda_graphs else None
         # ``sampler``: another batch source over train_ds (bench: the peers); default: the plan.
         self.sampler: BatchSource = sampler or make_sampler(train_ds.lengths, config)
         self.sampler.set_epoch(0)
@@ -310,11 +313,15 @@ class Trainer:
         """One optimiser step. Returns (loss, real target positions, real tokens, padded tokens)."""
         batch = collate_batch(self.train_ds, indices, pad_to).to(self.device)
         assert batch.y is not None  # training data always carries targets (checked at load)
-        with autocast(self.device, self.config.precision):
-            loss = self.step_loss(batch)  # forward + masked loss (fp32), eager or compiled
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad(set_to_none=True)  # first: a CUDA graph sets .grad itself
+        if self.graphed is not None:  # fp32 only (check_cuda_graphs), so never a scaler
+            loss = self.graphed(batch)  # forward + backward replayed; .grad is this batch's
+        else:
+            with autocast(self.device, self.config.precision):
+                loss = self.step_loss(batch)  # forward + masked loss (fp32), eager or compiled
         if self.scaler is None:
-            loss.backward()
+            if self.graphed is None:
+                loss.backward()
             self._clip()
             self.optimizer.step()
             self.scheduler.step()
@@ -401,7 +408,8 @@ class Trainer:
             peak_memory_mb=peak_memory_mb(self.device),
             seconds=t.seconds + val.get("seconds", 0.0),
             train_seconds=t.seconds,  # the steps alone: what time-to-accuracy adds up
-            **self.step_loss.stats(),  # compiled_graphs, recompiles (with --compile)
+            # compiled_graphs, recompiles (with --compile or --cuda-graphs)
+            **(self.graphed.stats() if self.graphed is not None else self.step_loss.stats()),
         )
         improved = self.best is None or score > self.best["score"]
         record["best"] = improved
