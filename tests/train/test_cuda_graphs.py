@@ -21,8 +21,8 @@ from seqbucket.errors import ConfigError
 from seqbucket.models import ModelConfig, build_model, masked_loss
 from seqbucket.models.validate import trusted_inputs
 from seqbucket.train import cuda_graphs
-from seqbucket.train.compiled import StepLoss
 from seqbucket.train.artifacts import DataMeta
+from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import TrainConfig
 from seqbucket.train.cuda_graphs import GraphedStep, check_cuda_graphs
 from seqbucket.train.metrics import MetricsLogger
