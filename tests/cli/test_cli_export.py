@@ -50,3 +50,9 @@ def test_export_refuses_an_unknown_format(trained):
     # In process (the CLI's one-line contract for ConfigError is tested above): nothing is read.
     with pytest.raises(ConfigError, match=r"expected an export format in \['onnx'\], got 'tflite'"):
         export_run(trained["run"], "tflite")
+
+
+def test_an_unknown_format_is_one_line(trained, cli_inprocess, one_line_error):
+    proc = cli_inprocess("export", str(trained["run"]), "--format", "tflite")
+    one_line_error(proc, "expected an export format in ['onnx']", "'tflite'")
+    assert not (trained["run"] / "model.tflite").exists()

@@ -11,7 +11,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     # The formats are listed here, not imported: building the parser must not import torch.
     p = subparsers.add_parser(
         "export",
-        help="export a trained run (ONNX or torch.export) with dynamic batch and time axes",
+        help="export a trained run as ONNX with dynamic batch and time axes",
         description="Export RUN's best.pt as one model taking (x, lengths) for any batch size "
         "and length, then check the file: it is run (onnxruntime for onnx) on batches of mixed "
         "lengths and must match the eager model within 1e-4.",
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format",
         default="onnx",
-        help="onnx (default; needs onnx, onnxscript, onnxruntime) or pt2 (torch.export)",
+        help="onnx, the one format so far (needs onnx, onnxscript, onnxruntime: the dev extra)",
     )
     p.add_argument("--out", metavar="FILE", help="output file (default RUN/model.<format>)")
     p.set_defaults(func=run)

@@ -12,7 +12,7 @@ import torch
 
 
 def _steps(lengths: torch.Tensor, total_length: int) -> tuple[torch.Tensor, torch.Tensor]:
-    t = torch.arange(total_length).unsqueeze(0)  # (1, T)
+    t = torch.arange(total_length, device=lengths.device).unsqueeze(0)  # (1, T), lengths' device
     n = lengths.to(torch.long).unsqueeze(1)  # (B, 1)
     return t, n
 
@@ -100,6 +100,6 @@ def final_states(outputs: torch.Tensor, lengths: torch.Tensor, hidden: int) -> t
     ``hidden`` features (forward direction) at each row's last real step, the rest (backward
     direction, if any) at step 0 where it finished. One gather, so one gradient scatter."""
     B, _, width = outputs.shape
-    steps = torch.zeros(B, 1, width, dtype=torch.long)
+    steps = torch.zeros(B, 1, width, dtype=torch.long, device=lengths.device)  # (B, 1, H*D)
     steps[:, :, :hidden] = (lengths - 1).view(B, 1, 1)
     return torch.gather(outputs, 1, steps.to(outputs.device)).squeeze(1)

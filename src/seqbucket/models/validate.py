@@ -4,10 +4,37 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 import torch
 
 from seqbucket._mask import PADDING_SIDES
 from seqbucket.errors import ConfigError, DataError
+
+# NOTE [trusted inputs]: inside ``trusted_inputs()`` the model skips its per-batch input checks
+# and ``lengths`` may live on the data's device. A CUDA graph (train/cuda_graphs.py) can capture
+# neither a check that reads a value (a CPU-GPU sync) nor masks built from CPU lengths (they
+# would be frozen at capture), so its caller checks each batch eagerly, with ``check_inputs``,
+# before copying it into the graph's static buffers.
+_TRUSTED = contextvars.ContextVar("seqbucket_trusted_inputs", default=False)
+
+
+@contextlib.contextmanager
+def trusted_inputs() -> Iterator[None]:
+    """Skip ``check_inputs`` (and ``masked_loss``'s all-ignored check) while inside: see NOTE
+    [trusted inputs]. Only for callers that checked the same batch already."""
+    token = _TRUSTED.set(True)
+    try:
+        yield
+    finally:
+        _TRUSTED.reset(token)
+
+
+def inputs_trusted() -> bool:
+    """Whether the caller is inside ``trusted_inputs()``."""
+    return _TRUSTED.get()
 
 
 def check_padding(padding: object) -> str:
@@ -65,7 +92,11 @@ def check_inputs(
         lengths: ``(B,)`` CPU int64, each in ``1..T``.
         padding: ``'post'`` or ``'pre'``.
         dtype, device: the model's parameter dtype and device, which ``x`` must match.
+
+    A no-op inside ``trusted_inputs()`` (NOTE [trusted inputs]).
     """
+    if _TRUSTED.get():
+        return
     check_padding(padding)
     if not isinstance(x, torch.Tensor):
         raise DataError(f"x: expected a torch.Tensor, got {type(x).__name__}")

@@ -162,6 +162,9 @@ class TrainConfig:
     # with compile: one graph whose time axis is symbolic (mark_dynamic), for every length,
     # instead of one static graph per shape; the strategy to compare bucketing against
     dynamic: bool = False
+    # CUDA only: capture each batch shape's forward and backward as one CUDA graph and replay it
+    # (fewer kernel launches); one graph per bucket, counted like --compile's (train/cuda_graphs.py)
+    cuda_graphs: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in CHOICES.items():

@@ -34,6 +34,7 @@ from seqbucket.train.artifacts import DataMeta, load_run
 from seqbucket.train.checkpoint import load_checkpoint
 from seqbucket.train.compiled import check_backend
 from seqbucket.train.config import LONG_MEDIAN_LENGTH, TrainConfig
+from seqbucket.train.cuda_graphs import check_cuda_graphs
 from seqbucket.train.distributed import (
     World,
     broadcast_from_main,
@@ -180,6 +181,8 @@ def train(
     world = current_world()  # several processes when torch.distributed is initialised
     if world.distributed and config.compile:
         raise ConfigError(f"expected one process for --compile, got {world.size}")
+    if world.distributed and config.cuda_graphs:
+        raise ConfigError(f"expected one process for --cuda-graphs, got {world.size}")
     # One writer per run directory for the whole run: a second `train --out` here is refused.
     with run.locked() if world.main else contextlib.nullcontext():
         # Everything that can fail on a typo is checked before anything is deleted (--force):
@@ -190,6 +193,7 @@ def train(
             run.check(force=force, resume=resume)
             if config.compile:
                 check_backend(config.compile_backend)  # an unknown back end fails before work
+            check_cuda_graphs(config)  # no CUDA, or a setting graphs cannot capture
             resume_state = load_checkpoint(run.last) if resume and run.last.is_file() else None
         if world.distributed:
             resume_state = broadcast_from_main(resume_state)  # one reader, any file system

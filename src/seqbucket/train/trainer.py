@@ -45,6 +45,7 @@ from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import TrainConfig
+from seqbucket.train.cuda_graphs import GraphedStep
 from seqbucket.train.distributed import (
     World,
     broadcast_from_main,
@@ -115,6 +116,8 @@ class Trainer:
             ids = [device.index] if device.type == "cuda" else None
             stepped = DistributedDataParallel(self.model, device_ids=ids)
         self.step_loss = StepLoss(stepped, meta.task, None, backend=backend, dynamic=config.dynamic)
+        # --cuda-graphs: forward + backward replayed per shape; clip and AdamW stay eager
+        self.graphed = GraphedStep(self.model, meta.task) if config.cuda_graphs else None
         # ``sampler``: another batch source over train_ds (bench: the peers); default: the plan.
         self.sampler: BatchSource = sampler or make_sampler(
             train_ds.lengths, config, rank=self.world.rank, world_size=self.world.size
@@ -366,8 +369,12 @@ class Trainer:
         batch = collate_batch(self.train_ds, self._standin if standin else indices, pad_to)
         batch = batch.to(self.device)
         assert batch.y is not None  # training data always carries targets (checked at load)
-        with autocast(self.device, self.config.precision):
-            loss = self.step_loss(batch)  # forward + masked loss (fp32), eager or compiled
+        self.optimizer.zero_grad(set_to_none=True)  # first: a CUDA graph sets .grad itself
+        if self.graphed is not None:  # fp32 only (check_cuda_graphs), so never a scaler
+            loss = self.graphed(batch)  # forward + backward replayed; .grad is this batch's
+        else:
+            with autocast(self.device, self.config.precision):
+                loss = self.step_loss(batch)  # forward + masked loss (fp32), eager or compiled
         b, t = int(batch.x.shape[0]), int(batch.x.shape[1])
         if self.meta.task in PER_STEP_TASKS:
             positions = int(torch.count_nonzero(batch.y != IGNORE_INDEX))
@@ -388,9 +395,9 @@ class Trainer:
             if not math.isfinite(value):  # every rank sees the same sums: all stop together
                 self._diverged(f"the training loss became {value}", self.global_step + 1)
             loss = loss * ddp_loss_scale(mine, sums[1], self.world.size)  # 0 for a stand-in
-        self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
-            loss.backward()
+            if self.graphed is None:
+                loss.backward()
             self._clip()
             self.optimizer.step()
             self.scheduler.step()
@@ -475,7 +482,8 @@ class Trainer:
             peak_memory_mb=peak_memory_mb(self.device),
             seconds=t.seconds + val.get("seconds", 0.0),
             train_seconds=t.seconds,  # the steps alone: what time-to-accuracy adds up
-            **self.step_loss.stats(),  # compiled_graphs, recompiles (with --compile)
+            # compiled_graphs, recompiles (with --compile or --cuda-graphs)
+            **(self.graphed.stats() if self.graphed is not None else self.step_loss.stats()),
         )
         improved = self.best is None or score > self.best["score"]
         record["best"] = improved
