@@ -10,6 +10,7 @@ from seqbucket.errors import ConfigError
 
 IMPLS = ("fused", "loop", "packed")
 FRONTENDS = ("none", "conv")
+FRONTEND_NORMS = ("none", "batch")
 POOLINGS = ("last", "mean-max")
 # Tasks with one prediction per sequence: the only ones a shortening front end or pooling fits.
 _SEQUENCE_TASKS = ("classify", "regress")
@@ -65,11 +66,17 @@ class ModelConfig:
     frontend_layers: int = 3  # each divides the length by about frontend_stride
     frontend_kernel: int = 7  # odd, so the zero padding k // 2 centres each window
     frontend_stride: int = 2  # 3 layers of stride 2: PLAID's 1,344 steps become 168
+    # "batch": batch norm after each convolution, its statistics over real steps only (see
+    # models/masked_norm.py); "none": none.
+    frontend_norm: str = "none"
     # What the classify/regress head reads: "last" the final state; "mean-max" the final state
     # beside the mean and the max over the real steps of the top layer's outputs and (with a
     # front end) of the front end's outputs: a long sequence's evidence can sit anywhere, and
     # the final state forgets.
     pooling: str = "last"
+    # Dropout on what the classify/regress head reads (training only): the pooled features of
+    # a small data set (PLAID: 455 training series) are easy to memorise.
+    head_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         _one_of("kind", self.kind, MODEL_KINDS)
@@ -78,6 +85,7 @@ class ModelConfig:
         _one_of("unshared_cell", self.unshared_cell, CELL_KINDS)
         _one_of("frontend", self.frontend, FRONTENDS)
         _one_of("pooling", self.pooling, POOLINGS)
+        _one_of("frontend_norm", self.frontend_norm, FRONTEND_NORMS)
         for name in ("frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"):
             _positive(name, getattr(self, name))
         if (self.input_size is None) == (self.vocab_size is None):
@@ -96,6 +104,10 @@ class ModelConfig:
             )
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"ModelConfig: dropout must be in [0, 1), got {self.dropout}")
+        if not 0.0 <= self.head_dropout < 1.0:
+            raise ConfigError(
+                f"ModelConfig: head_dropout must be in [0, 1), got {self.head_dropout}"
+            )
         if self.dropout > 0 and self.num_layers == 1:
             # Refused rather than ignored: a run that records dropout=0.3 must have used it.
             raise ConfigError(
@@ -189,7 +201,9 @@ class ModelConfig:
         ``frontend_channels`` features per (shortened) step."""
         if self.frontend == "none":
             return self
-        return replace(self, input_size=self.frontend_channels, frontend="none")
+        return replace(
+            self, input_size=self.frontend_channels, frontend="none", frontend_norm="none"
+        )
 
     @property
     def output_size(self) -> int:

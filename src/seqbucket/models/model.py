@@ -41,6 +41,7 @@ class SequenceModel(nn.Module):
                 config.frontend_layers,
                 config.frontend_kernel,
                 config.frontend_stride,
+                config.frontend_norm,
             )
             if config.frontend == "conv"
             else None
@@ -50,6 +51,7 @@ class SequenceModel(nn.Module):
         if config.pooling == "mean-max" and self.frontend is not None:
             width += 2 * config.frontend_channels  # the front end's own features, pooled
         width += config.summary_size
+        self.head_dropout = nn.Dropout(config.head_dropout)
         self.head = TaskHead(config.task, width, config.output_size)
 
     def forward(
@@ -79,6 +81,8 @@ class SequenceModel(nn.Module):
             final = torch.cat([final, masked_mean_max(outputs, lengths, padding), *pooled], -1)
         if summary is not None:
             final = torch.cat([final, summary], dim=-1)  # (B, head width)
+        if config.head_dropout > 0 and config.task in ("classify", "regress"):
+            final = self.head_dropout(final)  # identity in eval mode
         return self.head(outputs, final)
 
 
