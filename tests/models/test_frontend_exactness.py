@@ -68,14 +68,21 @@ def _grads(model: nn.Module) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("pad_to", sorted(PAD_TO))
 @pytest.mark.parametrize("padding", ["post", "pre"])
 @pytest.mark.parametrize(
-    ("task", "kind", "bidirectional", "series_norm", "frontend"),
-    [("classify", "gru", True, True, "conv"), ("classify", "lstm", False, False, "conv"),
-     ("regress", "rnn", True, True, "conv"), ("classify", "lstm", True, True, "none")],
+    ("task", "kind", "bidirectional", "series_norm", "frontend", "raw_channel"),
+    [("classify", "gru", True, True, "conv", False),
+     ("classify", "lstm", False, False, "conv", False),
+     ("regress", "rnn", True, True, "conv", False),
+     ("classify", "lstm", True, True, "none", False),
+     ("classify", "gru", True, True, "conv", True),
+     ("regress", "gru", False, True, "none", True)],
 )  # fmt: skip
 def test_padded_batch_equals_each_sequence_alone(
-    pad_to, padding, task, kind, bidirectional, series_norm, frontend
+    pad_to, padding, task, kind, bidirectional, series_norm, frontend, raw_channel
 ):
-    model = _model(task, kind, bidirectional, series_norm=series_norm, frontend=frontend)
+    model = _model(
+        task, kind, bidirectional, series_norm=series_norm, frontend=frontend,
+        raw_channel=raw_channel,
+    )  # fmt: skip
     x, rows, lengths = _padded(LENGTHS, PAD_TO[pad_to], padding, seed=len(pad_to))
     B = len(rows)
     g = torch.Generator().manual_seed(9)
@@ -158,6 +165,9 @@ def test_any_batch_shape_gives_the_alone_logits(lengths, extra, padding, stride)
         ({"frontend": "fft"}, "frontend must be one of"),
         ({"pooling": "attention"}, "pooling must be one of"),
         ({"input_size": None, "vocab_size": 9}, "needs float features"),
+        ({"series_norm": False, "raw_channel": True}, "raw_channel=True needs series_norm"),
+        ({"frontend_norm": "layer"}, "frontend_norm must be one of"),
+        ({"head_dropout": 1.0}, "head_dropout must be in"),
     ],
 )
 def test_config_refuses_front_ends_that_cannot_be_exact(changes, words):

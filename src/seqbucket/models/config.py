@@ -58,6 +58,9 @@ class ModelConfig:
     # head also reads what that removed (log scale, offset, log length), so gains no longer
     # hide the shape and the magnitude stays known (see models/pooling.py).
     series_norm: bool = False
+    # With series_norm: also feed asinh of the (un-normalised) input beside its z-normalised
+    # form, so the layers that read the shape also see the absolute amplitude of every step.
+    raw_channel: bool = False
     # "conv": strided 1-D convolutions shorten the sequence by about stride**layers before the
     # recurrent layers read it (long, fast signals such as PLAID's currents; see
     # models/frontend.py). "none": the recurrent layers read the inputs step by step.
@@ -172,6 +175,8 @@ class ModelConfig:
                 "ModelConfig: frontend='conv' reads lengths the unshared baseline's max_len "
                 "does not describe; use frontend='none' with kind='unshared'"
             )
+        if self.raw_channel and not self.series_norm:
+            raise ConfigError("ModelConfig: raw_channel=True needs series_norm=True")
         if self.frontend_kernel % 2 == 0:
             raise ConfigError(
                 f"ModelConfig: frontend_kernel must be odd, got {self.frontend_kernel}"
@@ -188,21 +193,33 @@ class ModelConfig:
         return 2 * int(self.input_size or 0) + 1 if self.series_norm else 0
 
     @property
+    def stage_input_size(self) -> int:
+        """Width of what the first stage after ``series_norm`` reads: F, or 2F with
+        ``raw_channel``."""
+        return int(self.input_size or 0) * (2 if self.raw_channel else 1)
+
+    @property
     def encoder_input_size(self) -> int:
-        """Width of what the recurrent layers read: F (C after a conv front end), or
-        ``embed_dim`` for token ids."""
+        """Width of what the recurrent layers read: F (2F with ``raw_channel``; C after a conv
+        front end), or ``embed_dim`` for token ids."""
         if self.frontend == "conv":
             return self.frontend_channels
-        return self.input_size if self.input_size is not None else self.embed_dim
+        return self.stage_input_size if self.input_size is not None else self.embed_dim
 
     @property
     def encoder_config(self) -> ModelConfig:
         """The config of the recurrent part alone: with a conv front end, it reads
         ``frontend_channels`` features per (shortened) step."""
         if self.frontend == "none":
-            return self
+            if not self.raw_channel:
+                return self
+            return replace(self, input_size=self.stage_input_size, raw_channel=False)
         return replace(
-            self, input_size=self.frontend_channels, frontend="none", frontend_norm="none"
+            self,
+            input_size=self.frontend_channels,
+            frontend="none",
+            frontend_norm="none",
+            raw_channel=False,
         )
 
     @property

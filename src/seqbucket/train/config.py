@@ -116,6 +116,9 @@ class TrainConfig:
     # dropout on the classify/regress head's input (training only); 0: none (small models)
     head_dropout: float = 0.0
     series_norm: bool = False  # z-normalise each series over its own steps (amplitude-free)
+    # with series_norm: also feed asinh of the input beside its z-normalised form (each step's
+    # absolute amplitude, not only the series' scale in the head)
+    raw_channel: bool = False
     # -- batching --
     # strategy: auto | buckets:5,20,50,100 | random | pad-all | per-length | per-sample
     batching: str = "auto"

@@ -25,7 +25,7 @@ RESUME_LOCKED = (
     "bidirectional",
     "dropout",
     *("frontend", "frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"),
-    *("frontend_norm", "pooling", "series_norm", "head_dropout"),
+    *("frontend_norm", "pooling", "series_norm", "head_dropout", "raw_channel"),
     "batching",
     "batch_size",
     "max_tokens",

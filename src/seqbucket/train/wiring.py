@@ -225,6 +225,7 @@ def model_config(
         head_dropout=config.head_dropout,
         pooling=config.pooling or "last",
         series_norm=config.series_norm,
+        raw_channel=config.raw_channel,
     )
 
 
