@@ -6,6 +6,12 @@ the loss and every parameter gradient of a model with ``series_norm``, ``fronten
 ``pooling="mean-max"`` equal those of running each sequence alone, unpadded, within fp32 1e-5.
 The same holds without the front end (normalisation and pooling around a plain encoder). The
 length arithmetic matches PyTorch's own ``Conv1d`` output sizes.
+
+The front end's batch norm (NOTE [masked batch norm]): in training mode ``MaskedBatchNorm``
+equals PyTorch's ``nn.BatchNorm1d`` applied to the batch's real steps alone (outputs, gradients,
+running statistics), and a whole model with ``frontend_norm="batch"`` gives the same logits,
+loss, gradients and running statistics however its batch is padded; in evaluation mode every
+padded row gives the logits, loss and gradients of the row run alone.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from torch import nn
 from seqbucket.errors import ConfigError
 from seqbucket.models import ModelConfig, build_model, masked_loss
 from seqbucket.models.frontend import conv_lengths
+from seqbucket.models.masked_norm import MaskedBatchNorm
 from seqbucket.models.pooling import masked_mean_max, series_normalize
 
 ATOL = 1e-5
@@ -61,14 +68,21 @@ def _grads(model: nn.Module) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("pad_to", sorted(PAD_TO))
 @pytest.mark.parametrize("padding", ["post", "pre"])
 @pytest.mark.parametrize(
-    ("task", "kind", "bidirectional", "series_norm", "frontend"),
-    [("classify", "gru", True, True, "conv"), ("classify", "lstm", False, False, "conv"),
-     ("regress", "rnn", True, True, "conv"), ("classify", "lstm", True, True, "none")],
+    ("task", "kind", "bidirectional", "series_norm", "frontend", "raw_channel"),
+    [("classify", "gru", True, True, "conv", False),
+     ("classify", "lstm", False, False, "conv", False),
+     ("regress", "rnn", True, True, "conv", False),
+     ("classify", "lstm", True, True, "none", False),
+     ("classify", "gru", True, True, "conv", True),
+     ("regress", "gru", False, True, "none", True)],
 )  # fmt: skip
 def test_padded_batch_equals_each_sequence_alone(
-    pad_to, padding, task, kind, bidirectional, series_norm, frontend
+    pad_to, padding, task, kind, bidirectional, series_norm, frontend, raw_channel
 ):
-    model = _model(task, kind, bidirectional, series_norm=series_norm, frontend=frontend)
+    model = _model(
+        task, kind, bidirectional, series_norm=series_norm, frontend=frontend,
+        raw_channel=raw_channel,
+    )  # fmt: skip
     x, rows, lengths = _padded(LENGTHS, PAD_TO[pad_to], padding, seed=len(pad_to))
     B = len(rows)
     g = torch.Generator().manual_seed(9)
@@ -151,6 +165,9 @@ def test_any_batch_shape_gives_the_alone_logits(lengths, extra, padding, stride)
         ({"frontend": "fft"}, "frontend must be one of"),
         ({"pooling": "attention"}, "pooling must be one of"),
         ({"input_size": None, "vocab_size": 9}, "needs float features"),
+        ({"series_norm": False, "raw_channel": True}, "raw_channel=True needs series_norm"),
+        ({"frontend_norm": "layer"}, "frontend_norm must be one of"),
+        ({"head_dropout": 1.0}, "head_dropout must be in"),
     ],
 )
 def test_config_refuses_front_ends_that_cannot_be_exact(changes, words):
@@ -160,3 +177,106 @@ def test_config_refuses_front_ends_that_cannot_be_exact(changes, words):
     ).to_dict()  # fmt: skip
     with pytest.raises(ConfigError, match=words):
         ModelConfig.from_dict({**base, **changes})
+
+
+# -- the front end's batch norm over real steps --------------------------------------------------
+def _norm_model() -> nn.Module:
+    model = _model("classify", "gru", True, frontend_norm="batch")
+    with torch.no_grad():  # away from the identity, so a wrong statistic cannot hide
+        for norm in model.frontend.norms:
+            norm.weight.uniform_(0.5, 1.5)
+            norm.bias.uniform_(-0.5, 0.5)
+    return model
+
+
+def _stats(model: nn.Module) -> list[torch.Tensor]:
+    return [t.clone() for n in model.frontend.norms for t in (n.running_mean, n.running_var)]
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_training_step_is_batchnorm1d_over_the_real_steps(padding):
+    torch.manual_seed(0)
+    norm, ref = MaskedBatchNorm(4), nn.BatchNorm1d(4)
+    with torch.no_grad():
+        norm.weight.uniform_(0.5, 1.5)
+        norm.bias.uniform_(-1, 1)
+    ref.load_state_dict(norm.state_dict())
+    lengths, T = [9, 1, 4], 12
+    mask = torch.zeros(3, T, 1)
+    for b, n in enumerate(lengths):
+        mask[b, :n] = 1.0 if padding == "post" else 0.0
+        mask[b, T - n :] = 1.0 if padding == "pre" else mask[b, T - n :]
+    real_at = mask[..., 0] == 1  # (B, T)
+    x = 50.0 * torch.randn(3, T, 4)  # the padding holds large noise
+    x[real_at] = 3.0 * torch.randn(sum(lengths), 4) + 2.0
+    x.requires_grad_(True)
+    x_ref = x.detach()[real_at].clone().requires_grad_(True)  # (N, C): the real steps alone
+    w = torch.randn(x_ref.shape)
+
+    y = norm(x, mask)
+    (y[real_at] * w).sum().backward()
+    y_ref = ref(x_ref)
+    (y_ref * w).sum().backward()
+
+    assert not y[~real_at].any()  # padded steps come out exactly zero
+    torch.testing.assert_close(y[real_at], y_ref, atol=ATOL, rtol=0)
+    assert x.grad is not None and x_ref.grad is not None
+    torch.testing.assert_close(x.grad[real_at], x_ref.grad, atol=ATOL, rtol=0)
+    assert not x.grad[~real_at].any()
+    for name in ("weight", "bias"):
+        torch.testing.assert_close(
+            getattr(norm, name).grad, getattr(ref, name).grad, atol=ATOL, rtol=0
+        )
+    for name in ("running_mean", "running_var", "num_batches_tracked"):
+        torch.testing.assert_close(getattr(norm, name), getattr(ref, name), atol=ATOL, rtol=0)
+
+
+def test_training_mode_model_is_unchanged_by_any_padding():
+    results = []
+    for pad_to in sorted(PAD_TO):
+        for padding in ("post", "pre"):
+            model = _norm_model().train()
+            # The same rows every time (they are drawn first); the padding noise differs.
+            x, _, lengths = _padded(LENGTHS, PAD_TO[pad_to], padding, seed=5)
+            y = torch.tensor([0, 1, 2, 0, 1, 2])
+            logits = model(x, lengths, padding=padding)
+            loss = masked_loss("classify", logits, y)
+            loss.backward()
+            results.append((logits.detach(), loss.detach(), _grads(model), _stats(model)))
+    ref_logits, ref_loss, ref_grads, ref_stats = results[0]
+    assert len(ref_grads) == len(list(_norm_model().parameters()))  # every stage exercised
+    for logits, loss, grads, stats in results[1:]:
+        torch.testing.assert_close(logits, ref_logits, atol=ATOL, rtol=0)
+        torch.testing.assert_close(loss, ref_loss, atol=ATOL, rtol=0)
+        for name, g in grads.items():
+            torch.testing.assert_close(g, ref_grads[name], atol=ATOL, rtol=0, msg=name)
+        for a, b in zip(stats, ref_stats, strict=True):
+            torch.testing.assert_close(a, b, atol=ATOL, rtol=0)
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_evaluation_mode_row_equals_the_row_alone(padding):
+    model = _norm_model()
+    x, rows, lengths = _padded(LENGTHS, PAD_TO["global-max"], padding, seed=4)
+    with torch.no_grad():
+        model(x, lengths, padding=padding)  # one training step's statistics: not the defaults
+    assert all(float(n.num_batches_tracked) == 1 for n in model.frontend.norms)
+    model.eval()
+    y = torch.tensor([2, 0, 1, 1, 0, 2])
+    B = len(rows)
+    model.zero_grad()
+    logits = model(x, lengths, padding=padding)
+    loss = masked_loss("classify", logits, y)
+    loss.backward()
+    grads = _grads(model)
+    total_grads = {n: torch.zeros_like(v) for n, v in grads.items()}
+    for b, row in enumerate(rows):
+        model.zero_grad()
+        alone = model(row.unsqueeze(0), torch.tensor([len(row)]))
+        torch.testing.assert_close(logits[b], alone[0], atol=ATOL, rtol=0)
+        (masked_loss("classify", alone, y[b : b + 1]) / B).backward()
+        for name, v in _grads(model).items():
+            total_grads[name] += v
+    for name, v in grads.items():
+        torch.testing.assert_close(v, total_grads[name], atol=ATOL, rtol=0, msg=name)
+    assert all(float(n.num_batches_tracked) == 1 for n in model.frontend.norms)  # eval: frozen

@@ -10,6 +10,7 @@ from seqbucket.errors import ConfigError
 
 IMPLS = ("fused", "loop", "packed")
 FRONTENDS = ("none", "conv")
+FRONTEND_NORMS = ("none", "batch")
 POOLINGS = ("last", "mean-max")
 # Tasks with one prediction per sequence: the only ones a shortening front end or pooling fits.
 _SEQUENCE_TASKS = ("classify", "regress")
@@ -57,6 +58,9 @@ class ModelConfig:
     # head also reads what that removed (log scale, offset, log length), so gains no longer
     # hide the shape and the magnitude stays known (see models/pooling.py).
     series_norm: bool = False
+    # With series_norm: also feed asinh of the (un-normalised) input beside its z-normalised
+    # form, so the layers that read the shape also see the absolute amplitude of every step.
+    raw_channel: bool = False
     # "conv": strided 1-D convolutions shorten the sequence by about stride**layers before the
     # recurrent layers read it (long, fast signals such as PLAID's currents; see
     # models/frontend.py). "none": the recurrent layers read the inputs step by step.
@@ -65,11 +69,17 @@ class ModelConfig:
     frontend_layers: int = 3  # each divides the length by about frontend_stride
     frontend_kernel: int = 7  # odd, so the zero padding k // 2 centres each window
     frontend_stride: int = 2  # 3 layers of stride 2: PLAID's 1,344 steps become 168
+    # "batch": batch norm after each convolution, its statistics over real steps only (see
+    # models/masked_norm.py); "none": none.
+    frontend_norm: str = "none"
     # What the classify/regress head reads: "last" the final state; "mean-max" the final state
     # beside the mean and the max over the real steps of the top layer's outputs and (with a
     # front end) of the front end's outputs: a long sequence's evidence can sit anywhere, and
     # the final state forgets.
     pooling: str = "last"
+    # Dropout on what the classify/regress head reads (training only): the pooled features of
+    # a small data set (PLAID: 455 training series) are easy to memorise.
+    head_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         _one_of("kind", self.kind, MODEL_KINDS)
@@ -78,6 +88,7 @@ class ModelConfig:
         _one_of("unshared_cell", self.unshared_cell, CELL_KINDS)
         _one_of("frontend", self.frontend, FRONTENDS)
         _one_of("pooling", self.pooling, POOLINGS)
+        _one_of("frontend_norm", self.frontend_norm, FRONTEND_NORMS)
         for name in ("frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"):
             _positive(name, getattr(self, name))
         if (self.input_size is None) == (self.vocab_size is None):
@@ -96,6 +107,10 @@ class ModelConfig:
             )
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"ModelConfig: dropout must be in [0, 1), got {self.dropout}")
+        if not 0.0 <= self.head_dropout < 1.0:
+            raise ConfigError(
+                f"ModelConfig: head_dropout must be in [0, 1), got {self.head_dropout}"
+            )
         if self.dropout > 0 and self.num_layers == 1:
             # Refused rather than ignored: a run that records dropout=0.3 must have used it.
             raise ConfigError(
@@ -160,6 +175,8 @@ class ModelConfig:
                 "ModelConfig: frontend='conv' reads lengths the unshared baseline's max_len "
                 "does not describe; use frontend='none' with kind='unshared'"
             )
+        if self.raw_channel and not self.series_norm:
+            raise ConfigError("ModelConfig: raw_channel=True needs series_norm=True")
         if self.frontend_kernel % 2 == 0:
             raise ConfigError(
                 f"ModelConfig: frontend_kernel must be odd, got {self.frontend_kernel}"
@@ -176,20 +193,34 @@ class ModelConfig:
         return 2 * int(self.input_size or 0) + 1 if self.series_norm else 0
 
     @property
+    def stage_input_size(self) -> int:
+        """Width of what the first stage after ``series_norm`` reads: F, or 2F with
+        ``raw_channel``."""
+        return int(self.input_size or 0) * (2 if self.raw_channel else 1)
+
+    @property
     def encoder_input_size(self) -> int:
-        """Width of what the recurrent layers read: F (C after a conv front end), or
-        ``embed_dim`` for token ids."""
+        """Width of what the recurrent layers read: F (2F with ``raw_channel``; C after a conv
+        front end), or ``embed_dim`` for token ids."""
         if self.frontend == "conv":
             return self.frontend_channels
-        return self.input_size if self.input_size is not None else self.embed_dim
+        return self.stage_input_size if self.input_size is not None else self.embed_dim
 
     @property
     def encoder_config(self) -> ModelConfig:
         """The config of the recurrent part alone: with a conv front end, it reads
         ``frontend_channels`` features per (shortened) step."""
         if self.frontend == "none":
-            return self
-        return replace(self, input_size=self.frontend_channels, frontend="none")
+            if not self.raw_channel:
+                return self
+            return replace(self, input_size=self.stage_input_size, raw_channel=False)
+        return replace(
+            self,
+            input_size=self.frontend_channels,
+            frontend="none",
+            frontend_norm="none",
+            raw_channel=False,
+        )
 
     @property
     def output_size(self) -> int:

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from seqbucket._mask import lengths_to_mask
+from seqbucket.models.masked_norm import MaskedBatchNorm
 
 
 def conv_lengths(lengths: torch.Tensor, kernel: int, stride: int, padding: int) -> torch.Tensor:
@@ -29,19 +30,25 @@ def conv_lengths(lengths: torch.Tensor, kernel: int, stride: int, padding: int) 
 
 
 class ConvFrontEnd(nn.Module):
-    """``layers`` blocks of masked ``Conv1d(kernel, stride) -> GELU``.
+    """``layers`` blocks of masked ``Conv1d(kernel, stride) [-> MaskedBatchNorm] -> GELU``.
 
     ``frontend(x, lengths)`` with ``x`` ``(B, T, F)`` post-padded and ``lengths`` ``(B,)`` CPU
     int64 returns ``(y, out_lengths)``: ``y`` ``(B, T', C)``, zero at padded steps, where
     ``T'`` and ``out_lengths`` follow :func:`conv_lengths` through every layer (about
-    ``T / stride**layers``). There is no normalisation layer: batch norm would mix examples (so
-    padding and batch composition would change results), and layer norm over each step's
-    channels would erase the local amplitude that a waveform's shape is made of. See
+    ``T / stride**layers``). ``norm="batch"`` puts a batch norm over real steps only after each
+    convolution (NOTE [masked batch norm]); layer norm over each step's channels is not offered:
+    it would erase the local amplitude that a waveform's shape is made of. See
     NOTE [exact strided convolution].
     """
 
     def __init__(
-        self, in_features: int, channels: int, layers: int, kernel: int, stride: int
+        self,
+        in_features: int,
+        channels: int,
+        layers: int,
+        kernel: int,
+        stride: int,
+        norm: str = "none",
     ) -> None:
         super().__init__()
         self.kernel, self.stride, self.padding = kernel, stride, kernel // 2
@@ -50,13 +57,19 @@ class ConvFrontEnd(nn.Module):
             nn.Conv1d(a, b, kernel, stride=stride, padding=self.padding)
             for a, b in itertools.pairwise(widths)
         )
+        self.norms = nn.ModuleList(
+            MaskedBatchNorm(channels) for _ in range(layers if norm == "batch" else 0)
+        )
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        for conv in self.convs:
+        for i, conv in enumerate(self.convs):
             mask = lengths_to_mask(lengths, x.shape[1]).to(x.device)  # (B, T)
             x = x * mask.unsqueeze(-1).to(x.dtype)  # padded steps must read as the conv's zeros
             x = conv(x.transpose(1, 2)).transpose(1, 2)  # (B, T', C)
             lengths = conv_lengths(lengths, self.kernel, self.stride, self.padding)
+            if self.norms:
+                real = lengths_to_mask(lengths, x.shape[1]).to(x.device, x.dtype).unsqueeze(-1)
+                x = self.norms[i](x, real)
             x = nn.functional.gelu(x)
         mask = lengths_to_mask(lengths, x.shape[1]).to(x.device)
         return x * mask.unsqueeze(-1).to(x.dtype), lengths

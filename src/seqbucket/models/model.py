@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seqbucket._mask import lengths_to_mask
 from seqbucket.models.config import ModelConfig
 from seqbucket.models.encoder import Encoder
 from seqbucket.models.frontend import ConvFrontEnd
@@ -36,11 +37,12 @@ class SequenceModel(nn.Module):
         self.config = config
         self.frontend = (
             ConvFrontEnd(
-                int(config.input_size or 0),
+                config.stage_input_size,
                 config.frontend_channels,
                 config.frontend_layers,
                 config.frontend_kernel,
                 config.frontend_stride,
+                config.frontend_norm,
             )
             if config.frontend == "conv"
             else None
@@ -50,6 +52,7 @@ class SequenceModel(nn.Module):
         if config.pooling == "mean-max" and self.frontend is not None:
             width += 2 * config.frontend_channels  # the front end's own features, pooled
         width += config.summary_size
+        self.head_dropout = nn.Dropout(config.head_dropout)
         self.head = TaskHead(config.task, width, config.output_size)
 
     def forward(
@@ -65,7 +68,11 @@ class SequenceModel(nn.Module):
             )  # fmt: skip
         summary = None
         if config.series_norm:
+            raw = x
             x, summary = series_normalize(x, lengths, padding)  # (B, T, F), (B, 2F+1)
+            if config.raw_channel:  # asinh: a kettle's amps and a charger's on one scale
+                mask = lengths_to_mask(lengths, x.shape[1], padding).to(x.device).unsqueeze(-1)
+                x = torch.cat([x, torch.asinh(raw) * mask.to(x.dtype)], dim=-1)  # (B, T, 2F)
         pooled = []
         if self.frontend is not None:
             x, lengths = self.frontend(to_post(x, lengths, padding), lengths)  # (B, T', C)
@@ -79,6 +86,8 @@ class SequenceModel(nn.Module):
             final = torch.cat([final, masked_mean_max(outputs, lengths, padding), *pooled], -1)
         if summary is not None:
             final = torch.cat([final, summary], dim=-1)  # (B, head width)
+        if config.head_dropout > 0 and config.task in ("classify", "regress"):
+            final = self.head_dropout(final)  # identity in eval mode
         return self.head(outputs, final)
 
 

@@ -31,19 +31,17 @@ from seqbucket._fielddoc import field_docs
 from seqbucket._tasks import MODEL_KINDS, OVERLONG_POLICIES, TASKS
 from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.errors import ConfigError, MissingFileError
-from seqbucket.models.config import IMPLS
+from seqbucket.models.config import FRONTEND_NORMS, FRONTENDS, IMPLS, POOLINGS
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-FRONTENDS = ("none", "conv")
-POOLINGS = ("last", "mean-max")
 # frontend=None picks "conv" at this median training length: PLAID (median 301) needs it;
 # Japanese Vowels (median 15) trains best without.
 LONG_MEDIAN_LENGTH = 128
-SCHEDULES = ("cosine", "constant")
+SCHEDULES = ("cosine", "constant", "onecycle")
 DEVICES = ("auto", "cpu", "cuda")
 PRECISIONS = ("fp32", "bf16", "fp16")
 TOKENIZERS = ("char", "word")
@@ -56,6 +54,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "impl": IMPLS,
     "frontend": FRONTENDS,
     "pooling": POOLINGS,
+    "frontend_norm": FRONTEND_NORMS,
     "schedule": SCHEDULES,
     "device": DEVICES,
     "precision": PRECISIONS,
@@ -108,10 +107,18 @@ class TrainConfig:
     frontend_layers: int = 3  # each divides the length by about frontend_stride
     frontend_kernel: int = 7  # odd: the window is centred on its step
     frontend_stride: int = 2  # 3 layers of 2: 8 times fewer recurrent steps
+    # "batch": batch norm after each convolution, over real steps only (padding never enters
+    # it; evaluation uses its running statistics); "none": no normalisation layer
+    frontend_norm: str = "none"
     # "mean-max": the head also reads the mean and max of the outputs over real steps; "last":
     # the final state only. none: "mean-max" with the conv front end, else "last".
     pooling: str | None = None
+    # dropout on the classify/regress head's input (training only); 0: none (small models)
+    head_dropout: float = 0.0
     series_norm: bool = False  # z-normalise each series over its own steps (amplitude-free)
+    # with series_norm: also feed asinh of the input beside its z-normalised form (each step's
+    # absolute amplitude, not only the series' scale in the head)
+    raw_channel: bool = False
     # -- batching --
     # strategy: auto | buckets:5,20,50,100 | random | pad-all | per-length | per-sample
     batching: str = "auto"
@@ -123,8 +130,13 @@ class TrainConfig:
     # -- optim: optimisation --
     lr: float = 5e-3  # AdamW peak learning rate; 2e-3 and 3e-3 validated slightly worse
     weight_decay: float = 0.01  # AdamW's decoupled decay; mild regularisation
-    schedule: str = "cosine"  # cosine decays to 0 at the last step; constant keeps lr flat
+    # cosine decays to 0 at the last step; constant keeps lr flat; onecycle rises over the
+    # first 30% of the run from peak/25 and falls to ~0 (its own warm-up: warmup_steps unused)
+    schedule: str = "cosine"
     warmup_steps: int = 20  # linear warm-up: Adam's early moment estimates are noisy
+    # train on a random window of each sequence's real steps, up to this share of them cut
+    # (train/augment.py): one more series per epoch for a small set; classify/regress only
+    augment_crop: float = 0.0
     grad_clip: float | None = 1.0  # max global grad norm; recurrent nets can spike. none: off
     epochs: int | None = 40  # upper bound on epochs; none: only max_steps stops the run
     max_steps: int | None = None  # upper bound on optimiser steps; none: only epochs stop it
@@ -175,6 +187,8 @@ class TrainConfig:
             raise ConfigError(f"expected max_length to be set for overlong={self.overlong!r}")
         _check(0.0 <= self.val_fraction < 1.0, "val_fraction", "in [0, 1)", self.val_fraction)
         _check(0.0 <= self.dropout < 1.0, "dropout", "in [0, 1)", self.dropout)
+        _check(0.0 <= self.head_dropout < 1.0, "head_dropout", "in [0, 1)", self.head_dropout)
+        _check(0.0 <= self.augment_crop < 1.0, "augment_crop", "in [0, 1)", self.augment_crop)
         _check(self.hidden_size >= 1, "hidden_size", ">= 1", self.hidden_size)
         _check(self.num_layers >= 1, "num_layers", ">= 1", self.num_layers)
         for name in ("frontend_channels", "frontend_layers", "frontend_stride"):

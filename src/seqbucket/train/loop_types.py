@@ -25,7 +25,7 @@ RESUME_LOCKED = (
     "bidirectional",
     "dropout",
     *("frontend", "frontend_channels", "frontend_layers", "frontend_kernel", "frontend_stride"),
-    *("pooling", "series_norm"),
+    *("frontend_norm", "pooling", "series_norm", "head_dropout", "raw_channel"),
     "batching",
     "batch_size",
     "max_tokens",
@@ -34,6 +34,7 @@ RESUME_LOCKED = (
     "schedule",
     "warmup_steps",
     "grad_clip",
+    "augment_crop",
     "seed",
     "precision",  # autocast rounds differently: a resume in another precision is not exact
 )

@@ -129,7 +129,8 @@ def describe_run(
     direction = "bidirectional " if mcfg.bidirectional else ""
     front = ""
     if mcfg.frontend == "conv":
-        front = f"conv {mcfg.frontend_layers}x{mcfg.frontend_channels}/{mcfg.frontend_stride} + "
+        front = f"conv {mcfg.frontend_layers}x{mcfg.frontend_channels}/{mcfg.frontend_stride}"
+        front += " batch-norm + " if mcfg.frontend_norm == "batch" else " + "
     front = ("series-norm + " if mcfg.series_norm else "") + front
     pool = ", mean-max pooling" if mcfg.pooling == "mean-max" else ""
     return (

@@ -42,6 +42,7 @@ from seqbucket.errors import CheckpointError, ConfigError, TrainingError
 from seqbucket.models import ModelConfig, flush_denormals
 from seqbucket.train.allocator import reuse_freed_memory
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
+from seqbucket.train.augment import crop_generator, random_crop
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import TrainConfig
@@ -101,6 +102,10 @@ class Trainer:
         self.train_ds = std.apply_to(train_ds) if std is not None else train_ds
         self.val_ds = std.apply_to(val_ds) if std is not None and val_ds is not None else val_ds
         self.meta = meta
+        if config.augment_crop > 0 and meta.task in PER_STEP_TASKS:
+            raise ConfigError(  # a crop would cut the per-step targets out of line
+                f"expected a classify or regress task for augment_crop, got {meta.task!r}"
+            )
         self.run = run
         self.device = device
         self.progress = progress or Progress(quiet=True)
@@ -157,16 +162,17 @@ class Trainer:
 
     def _keep_schedule_length(self, saved: int, path: str) -> None:
         """Resume with the checkpoint's schedule length ``saved`` rather than the one the new
-        epoch/step limits give. Only the cosine curve depends on it (constant: no note needed).
-        A cosine run reaches lr 0 at its end, so a limit past it would only train at lr 0:
+        epoch/step limits give. Only the cosine and one-cycle curves depend on it (constant: no
+        note needed). They reach lr ~0 at their end, so a limit past it would only train at lr 0:
         that is refused rather than silently wasted."""
         wanted = self.total_steps
         self.total_steps = saved
-        if wanted == saved or self.config.schedule != "cosine":
+        if wanted == saved or self.config.schedule == "constant":
             return
         if wanted > saved:
             raise CheckpointError(
-                f"checkpoint {path} has a cosine learning-rate schedule of {saved} steps, which "
+                f"checkpoint {path} has a {self.config.schedule} learning-rate schedule of {saved} "
+                f"steps, which "
                 f"reaches lr 0 at its end; the new limits ask for {wanted} steps. Resume with "
                 "the original --epochs/--max-steps, or start a new run from its weights with "
                 "--init-from"
@@ -368,6 +374,9 @@ class Trainer:
         standin = len(indices) == 0  # this rank's slice of the step is empty
         batch = collate_batch(self.train_ds, self._standin if standin else indices, pad_to)
         batch = batch.to(self.device)
+        if self.config.augment_crop > 0:  # NOTE [crop augmentation]
+            g = crop_generator(self.config.seed, self.global_step)
+            batch = random_crop(batch, self.config.augment_crop, g)
         assert batch.y is not None  # training data always carries targets (checked at load)
         self.optimizer.zero_grad(set_to_none=True)  # first: a CUDA graph sets .grad itself
         if self.graphed is not None:  # fp32 only (check_cuda_graphs), so never a scaler

@@ -226,8 +226,11 @@ def model_config(
         frontend_layers=config.frontend_layers,
         frontend_kernel=config.frontend_kernel,
         frontend_stride=config.frontend_stride,
+        frontend_norm=config.frontend_norm,
+        head_dropout=config.head_dropout,
         pooling=config.pooling or "last",
         series_norm=config.series_norm,
+        raw_channel=config.raw_channel,
     )
 
 
