@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         patience=None,
         quiet=True,
         threads=args.threads,
+        frontend="none",  # the model: the LSTM on raw steps, as the ceiling runs it
     )
     print("command:", shlex.join([sys.executable, *sys.argv]))
     if args.threads is None:
