@@ -7,8 +7,10 @@ One killed and one resumed 2-process run only: each costs three interpreters tha
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -104,3 +106,68 @@ def test_a_port_in_use_is_refused_in_one_line(data, tmp_path, cli_inprocess, one
         )  # fmt: skip
     one_line_error(proc, f"port {port} of 127.0.0.1 already in use", "--dist-port")
     assert not (tmp_path / "run").exists()
+
+
+def test_more_processes_than_cores_is_refused_before_any_starts(
+    data, tmp_path, cli_inprocess, one_line_error, tiny
+):
+    proc = cli_inprocess(
+        "train", data["train"], "--nproc", "100000", "--device", "cpu",
+        "--out", str(tmp_path / "run"), *tiny,
+    )  # fmt: skip
+    cores = len(os.sched_getaffinity(0))
+    one_line_error(proc, f"expected --nproc at most {cores}", "got 100000", "CPU cores")
+    assert not (tmp_path / "run").exists()
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(x) for x in path.read_text().split()]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has stopped; only its exit status is left
+
+
+def test_workers_stop_when_the_launcher_is_killed(data, tmp_path, tiny):
+    # SIGKILL gives the launcher no time to stop its workers: they must notice on their own
+    # rather than train on, orphaned, holding the cores.
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs 2 CPU cores for --nproc 2")
+    run = tmp_path / "run"
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "seqbucket", "train", data["train"], "--nproc", "2",
+         "--max-steps", "100000", "--epochs", "100000", "--patience", "none",
+         "--out", str(run), *tiny],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:  # both workers started and training
+            workers = _children(launcher.pid)
+            if len(workers) == 2 and (run / "metrics.jsonl").exists():
+                break
+            assert launcher.poll() is None, "the launcher ended before the test killed it"
+            time.sleep(0.2)
+        assert len(workers) == 2, workers
+        launcher.kill()
+        launcher.wait(timeout=10)
+        # The kernel signals them at once (their parent died); 1 s leaves room for a loaded
+        # machine. Without it they trained on for seconds (measured 3-4 s here), until the
+        # rendezvous store the launcher held stopped answering.
+        deadline = time.monotonic() + 1
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(map(_alive, workers)), "workers outlived their launcher by 1 s"
+    finally:
+        for pid in [launcher.pid, *workers]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)

@@ -101,9 +101,10 @@ def _run_worker(config: TrainConfig, args: argparse.Namespace) -> int:
     """One process of a multi-process run: join the group, train, report on rank 0. An error
     goes to the launcher's error file too; under ``--nproc`` the launcher alone prints it."""
     from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET, process_group
-    from seqbucket.train.launch import record_failure
+    from seqbucket.train.launch import die_with_launcher, record_failure
     from seqbucket.train.wiring import pick_device
 
+    die_with_launcher()
     try:
         with process_group(pick_device(config.device), config.dist_timeout) as world:
             result = train(config, force=args.force, resume=args.resume)

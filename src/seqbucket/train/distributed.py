@@ -40,6 +40,8 @@ from seqbucket.errors import ConfigError, DistributedError
 # Set by ``launch.py`` in the workers it starts: they report errors through torch elastic's
 # error file (the launcher prints one line for the whole run) instead of on stderr.
 LAUNCHED_BY_SEQBUCKET = "SEQBUCKET_LAUNCHED"
+# The launcher's process id, in the same workers: one whose launcher is gone stops itself.
+LAUNCHER_PID = "SEQBUCKET_LAUNCHER_PID"
 
 
 @dataclass(frozen=True)

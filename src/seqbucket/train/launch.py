@@ -6,7 +6,10 @@ The launcher writes the resolved settings to a temporary ``config.toml`` and sta
 ``python -m seqbucket train --config that.toml`` (plus ``--force``/``--resume``) with a c10d
 rendezvous on 127.0.0.1 (a free port, or ``--dist-port``). Rank 0's output reaches the terminal;
 the other ranks' goes to files in the temporary folder, removed at the end. No restarts: a
-process that fails ends the run, and the launcher stops the others at once.
+process that fails ends the run, and the launcher stops the others at once. ``--nproc`` is at
+most one process per CPU core this process may use (one per GPU under CUDA), checked before any
+starts. A worker whose launcher is killed (``SIGKILL`` leaves it no time to stop them) stops
+too (:func:`die_with_launcher`), so no orphan holds the cores.
 
 Errors: the workers never print theirs; each writes its one-line message to torch elastic's
 error file (:func:`record_failure`), and the launcher prints one line for the whole run
@@ -19,6 +22,7 @@ already printed how to resume).
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import logging
 import os
@@ -32,12 +36,14 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from seqbucket.errors import DistributedError, SeqbucketError
+from seqbucket.errors import ConfigError, DistributedError, SeqbucketError
 from seqbucket.train.config import TrainConfig
-from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET, resume_hint
+from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET, LAUNCHER_PID, resume_hint
 
 EXIT_INTERRUPTED = 130  # a worker stopped by Ctrl-C, after checkpointing (cli/_common.py)
+EXIT_LAUNCHER_GONE = 1  # a worker that found its launcher gone
 _HOST = "127.0.0.1"
+_PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
 
 def launch(config: TrainConfig, *, force: bool = False, resume: bool = False) -> int:
@@ -53,6 +59,7 @@ def launch(config: TrainConfig, *, force: bool = False, resume: bool = False) ->
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
     nproc = int(config.nproc or 1)
+    check_nproc_fits(nproc, config.device)
     if config.dist_port is not None:
         check_port_free(config.dist_port)
     with tempfile.TemporaryDirectory(prefix="seqbucket-launch-") as tmp:
@@ -76,7 +83,11 @@ def launch(config: TrainConfig, *, force: bool = False, resume: bool = False) ->
             ),
         )
         try:
-            with _launcher_quiet(), _env(LAUNCHED_BY_SEQBUCKET, "1"):
+            with (
+                _launcher_quiet(),
+                _env(LAUNCHED_BY_SEQBUCKET, "1"),
+                _env(LAUNCHER_PID, str(os.getpid())),
+            ):
                 elastic_launch(launch_config, sys.executable)(*args)
         except ChildFailedError as exc:
             code, message = failure_message(exc.failures, nproc, str(config.run_dir))
@@ -89,6 +100,41 @@ def launch(config: TrainConfig, *, force: bool = False, resume: bool = False) ->
                 raise DistributedError(_port_in_use(config.dist_port)) from None
             raise DistributedError(f"could not start {nproc} processes: {text[:200]}") from None
     return 0
+
+
+def check_nproc_fits(nproc: int, device: str) -> None:
+    """``ConfigError`` when ``nproc`` local processes would outnumber what they run on: the CUDA
+    GPUs (one each, under ``device`` ``cuda``, or ``auto`` with a GPU), else the CPU cores this
+    process may use. More would only take turns on the same cores (or fail on a shared GPU), and
+    a typo such as ``--nproc 100`` would start that many processes."""
+    from seqbucket.train.wiring import pick_device
+
+    if pick_device(device).type == "cuda":
+        import torch
+
+        have, what = torch.cuda.device_count(), "CUDA GPUs"
+    else:
+        have, what = len(os.sched_getaffinity(0)), "CPU cores"
+    if nproc > have:
+        raise ConfigError(
+            f"expected --nproc at most {have} (the {what} available to this process: one"
+            f" each), got {nproc}; use --nproc {have} or fewer"
+        )
+
+
+def die_with_launcher() -> None:
+    """In a worker that ``--nproc`` started: stop when the launcher does. The kernel sends
+    ``SIGTERM`` when the parent dies (Linux ``prctl``; a no-op elsewhere), and a launcher that
+    died before this call is caught by comparing the parent's id with the one it left in the
+    environment. Under ``torchrun`` (no such variable) nothing changes."""
+    expected = os.environ.get(LAUNCHER_PID)
+    if not expected:
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    if os.getppid() != int(expected):  # the launcher died before prctl: we were re-parented
+        os._exit(EXIT_LAUNCHER_GONE)
 
 
 def check_port_free(port: int) -> None:
