@@ -34,8 +34,15 @@ else:  # pragma: no cover
 
 
 def _overrides(pairs: list[str]) -> dict:
-    # KEY=VALUE with a TOML value (numbers, true/false, "strings").
-    return {k: v for pair in pairs for k, v in tomllib.loads(pair.replace("=", " = ", 1)).items()}
+    # KEY=VALUE with a TOML value (numbers, true/false, "strings"), or KEY=none to unset it.
+    changes = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        if value.strip() == "none":
+            changes[key.strip()] = None
+        else:
+            changes.update(tomllib.loads(f"{key} = {value}"))
+    return changes
 
 
 def main() -> None:
