@@ -3,6 +3,8 @@ optional pooling, task head) and ``build_model``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -66,6 +68,20 @@ class SequenceModel(nn.Module):
                 x, lengths, padding, input_size=config.input_size, vocab_size=None,
                 dtype=weight.dtype, device=weight.device,
             )  # fmt: skip
+        return self.stages(x, lengths, padding, self.encoder)
+
+    def stages(
+        self,
+        x: torch.Tensor,
+        lengths: torch.Tensor,
+        padding: str,
+        encode: Callable[[torch.Tensor, torch.Tensor, str], tuple[torch.Tensor, torch.Tensor]],
+    ) -> torch.Tensor:
+        """The forward pass once the inputs are checked, with ``encode(x, lengths, padding) ->
+        (outputs, final)`` as the recurrent part: ``self.encoder`` in training, a path without
+        data-dependent checks in an export (``train/export.py``). One definition of the order of
+        the stages for both."""
+        config = self.config
         summary = None
         if config.series_norm:
             raw = x
@@ -81,7 +97,7 @@ class SequenceModel(nn.Module):
                 # A short path from the convolutions to the head (as in LSTM-FCN): what the
                 # filters found anywhere in the sequence, not only what the recurrence kept.
                 pooled.append(masked_mean_max(x, lengths, padding))  # (B, 2C)
-        outputs, final = self.encoder(x, lengths, padding)  # (B, T, H*D), (B, H*D)
+        outputs, final = encode(x, lengths, padding)  # (B, T, H*D), (B, H*D)
         if config.pooling == "mean-max":
             final = torch.cat([final, masked_mean_max(outputs, lengths, padding), *pooled], -1)
         if summary is not None:

@@ -2,10 +2,12 @@
 
 The exported graph takes ``(x, lengths)`` and returns the run's logits, for any batch size and
 any padded length (both axes are dynamic). It holds, in order: the run's feature standardiser,
-the token embedding, the fused encoder with exact masking (NOTE [exact masking without packing]
-in ``models/fused.py``) and the task head. It is *not* traced through ``PackedSequence``, whose
-data-dependent batch sizes per step are the known failure case of exporters; the masked fused
-path has only gathers and a mask, which export with symbolic shapes.
+then the model's own stages: series normalisation, the conv front end, the token embedding,
+the fused encoder with exact masking (NOTE [exact masking without packing] in
+``models/fused.py``), pooling and the task head. It is *not* traced through
+``PackedSequence``, whose data-dependent batch sizes per step are the known failure case of
+exporters; the masked fused path has only gathers and a mask, which export with symbolic
+shapes.
 
 Every export checks itself: the written file is loaded back with onnxruntime and run on batches
 of mixed lengths and two different shapes; each must match the eager model within
@@ -18,6 +20,7 @@ import contextlib
 import io
 import logging
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
@@ -50,7 +53,9 @@ _CHECK_LENGTHS = ((3, 9, 1, 5), (6, 23, 17, 2, 23, 11, 8))
 
 
 class ExportableModel(nn.Module):
-    """``(x, lengths) -> logits`` of a run: standardise -> embed -> fused encoder -> head.
+    """``(x, lengths) -> logits`` of a run: standardise, then every stage of the trained
+    :class:`SequenceModel` (series normalisation, conv front end, pooling, summary, head: its
+    own ``stages``), with the encoder's embedding and fused recurrence called directly.
 
     Args of ``forward``:
         x: ``(B, T, F)`` float32 raw features (standardised inside, as in training) or ``(B, T)``
@@ -68,26 +73,30 @@ class ExportableModel(nn.Module):
         super().__init__()
         model = run.model
         assert isinstance(model, SequenceModel)
-        self.embedding: nn.Embedding | None = model.encoder.embedding
-        rnn = model.encoder.rnn
-        assert isinstance(rnn, nn.RNNBase)  # export_run refuses the unshared baseline
-        self.rnn: nn.RNNBase = rnn
-        self.head = model.head
+        assert isinstance(model.encoder.rnn, nn.RNNBase)  # export_run refuses the unshared one
+        self.model = model
         scaler = run.standardizer
         self.standardize = scaler is not None and run.model_config.input_size is not None
         if scaler is not None:
             self.register_buffer("mean", scaler.mean.clone())  # (F,)
             self.register_buffer("std", scaler.std.clone())  # (F,)
 
+    def _encode(
+        self, x: torch.Tensor, lengths: torch.Tensor, padding: str
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        encoder = self.model.encoder
+        if encoder.embedding is not None:
+            x = encoder.embedding(x)  # (B, T, E)
+        rnn = encoder.rnn
+        assert isinstance(rnn, nn.RNNBase)
+        return fused_encode(rnn, x, lengths, padding)  # (B, T, H*D), (B, H*D)
+
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         T = x.shape[1]
         if self.standardize:
             mask = lengths_to_mask(lengths, T, "post")  # (B, T)
             x = (x - self.mean) / self.std * mask.unsqueeze(-1).to(x.dtype)
-        if self.embedding is not None:
-            x = self.embedding(x)  # (B, T, E)
-        outputs, final = fused_encode(self.rnn, x, lengths, "post")  # (B, T, H*D), (B, H*D)
-        return self.head(outputs, final)
+        return self.model.stages(x, lengths, "post", self._encode)
 
 
 @dataclass(frozen=True)
@@ -138,8 +147,18 @@ def export_run(
 
     def export_and_check(tmp: Path) -> None:
         # The check runs on the temporary file: a failed one leaves any earlier export intact.
-        with torch.no_grad():
-            _export_onnx(wrapper, batches[-1], tmp)
+        try:
+            with torch.no_grad():
+                _export_onnx(wrapper, batches[-1], tmp)
+        except Exception as exc:  # torch.export's own error types; a model it cannot trace
+            while exc.__cause__ is not None:  # the exporter wraps the error that says why
+                exc = exc.__cause__  # type: ignore[assignment]
+            text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip()  # the exporter's colours
+            first = (text.splitlines() or [type(exc).__name__])[0][:200]
+            raise ExportCheckError(
+                f"expected torch.onnx.export to trace the {run.model_config.kind} model with a"
+                f" dynamic batch and time axis, got: {first}; nothing was written to {target}"
+            ) from None
         try:
             actual = [_run_onnx(tmp, b) for b in batches]
         except Exception as exc:  # onnxruntime raises its own types, none of them ours
@@ -219,6 +238,12 @@ def _export_onnx(wrapper: nn.Module, batch: Any, path: Path) -> None:
     registry = logging.getLogger("torch.onnx._internal.exporter._registration")
     level = registry.level
     registry.setLevel(logging.ERROR)  # "torchvision is not installed. Skipping ...", 4 lines
+    # A model export cannot trace: its fake-tensor traceback, logged before export raises (the
+    # caller turns the exception into one line).
+    loggers = [logging.getLogger(f"torch.{name}") for name in ("_subclasses.fake_tensor", "export")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     with (
         _time_loops(),
         warnings.catch_warnings(),
@@ -226,6 +251,8 @@ def _export_onnx(wrapper: nn.Module, batch: Any, path: Path) -> None:
         contextlib.ExitStack() as restore,
     ):
         restore.callback(registry.setLevel, level)
+        for logger, before in zip(loggers, levels, strict=True):
+            restore.callback(logger.setLevel, before)
         # torch's own notes while exporting (a FutureWarning inside the while_loop
         # decomposition, the exporter's progress lines) are not the user's concern
         warnings.simplefilter("ignore")
