@@ -146,9 +146,9 @@ def profile_epoch(config: TrainConfig, out: Path, top: int) -> None:
 
     original = Trainer._train_step
 
-    def labelled(self: Trainer, indices: object, pad_to: int | None) -> object:
+    def labelled(self: Trainer, *args: object, **kwargs: object) -> object:
         with record_function("train_step"):
-            return original(self, indices, pad_to)
+            return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
     Trainer._train_step = labelled  # type: ignore[method-assign,assignment]
     try:
