@@ -128,7 +128,8 @@ def test_series_normalize_and_pooling_match_per_sequence_reference(padding):
     for b, row in enumerate(rows):
         n = len(row)
         real = normed[b, :n] if padding == "post" else normed[b, 9 - n :]
-        std = torch.sqrt(row.var(0, unbiased=False) + 1e-5)
+        info = torch.finfo(row.dtype)  # the floor: 4 machine epsilons of the offset
+        std = torch.sqrt(row.var(0, unbiased=False) + (4 * info.eps * row.mean(0)) ** 2 + info.tiny)
         torch.testing.assert_close(real, (row - row.mean(0)) / std, atol=ATOL, rtol=0)
         n_log = torch.log(torch.tensor([float(n)]))
         expected = torch.cat([torch.log(std), torch.asinh(row.mean(0)), n_log])
@@ -136,6 +137,40 @@ def test_series_normalize_and_pooling_match_per_sequence_reference(padding):
         padded = normed[b, n:] if padding == "post" else normed[b, : 9 - n]
         assert not padded.any()  # padded steps are exactly zero
         torch.testing.assert_close(pooled[b], torch.cat([row.mean(0), row.amax(0)]))
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_series_normalize_keeps_the_shape_of_a_low_amplitude_series(padding):
+    # PLAID after feature standardisation: half the training series vary by 1e-12 to 1e-5
+    # around an offset near -0.33. Their shapes must come out on the same scale as a loud
+    # series' (an absolute floor, sqrt(var + 1e-5), shrank this one to about 0.02 of it).
+    t = torch.linspace(0, 6.28, 50)
+    shape = torch.stack([torch.sin(t), torch.sign(torch.sin(3 * t))], dim=-1)  # (50, 2)
+    shape = (shape - shape.mean(0)) / shape.std(0, unbiased=False)
+    for amplitude in (3.0, 1e-3, 3e-6):
+        x = torch.zeros(2, 60, 2)
+        row = amplitude * shape - 0.33
+        if padding == "post":
+            x[0, :50] = row
+        else:
+            x[0, 10:] = row
+        lengths = torch.tensor([50, 60])
+        normed, summary = series_normalize(x, lengths, padding)
+        real = normed[0, :50] if padding == "post" else normed[0, 10:]
+        torch.testing.assert_close(real, shape, atol=1e-2, rtol=0)
+        torch.testing.assert_close(
+            summary[0, :2], torch.log(torch.tensor([amplitude, amplitude])), atol=1e-2, rtol=0
+        )
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("value", [0.0, 1e-30, -0.33, 0.1, 7.0, 1e6])
+def test_series_normalize_maps_a_constant_series_to_zeros(dtype, value):
+    # Exactly zero (not rounding left over from the mean) and a finite summary, at any offset.
+    x = torch.full((1, 37, 1), value, dtype=dtype)
+    normed, summary = series_normalize(x, torch.tensor([37]), "post")
+    assert not normed.any()
+    assert torch.isfinite(summary).all()
 
 
 @settings(max_examples=20, deadline=None)
