@@ -7,9 +7,9 @@ The launcher writes the resolved settings to a temporary ``config.toml`` and sta
 rendezvous on 127.0.0.1 (a free port, or ``--dist-port``). Rank 0's output reaches the terminal;
 the other ranks' goes to files in the temporary folder, removed at the end. No restarts: a
 process that fails ends the run, and the launcher stops the others at once. ``--nproc`` is at
-most one process per CPU core this process may use (one per GPU under CUDA), checked before any
-starts. A worker whose launcher is killed (``SIGKILL`` leaves it no time to stop them) stops
-too (:func:`die_with_launcher`), so no orphan holds the cores.
+most ``PROCS_PER_CORE`` processes per CPU core this process may use (one per GPU under CUDA),
+checked before any starts. A worker whose launcher is killed (``SIGKILL`` leaves it no time
+to stop them) stops too (:func:`die_with_launcher`), so no orphan holds the cores.
 
 Errors: the workers never print theirs; each writes its one-line message to torch elastic's
 error file (:func:`record_failure`), and the launcher prints one line for the whole run
@@ -42,6 +42,9 @@ from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET, LAUNCHER_PID, res
 
 EXIT_INTERRUPTED = 130  # a worker stopped by Ctrl-C, after checkpointing (cli/_common.py)
 EXIT_LAUNCHER_GONE = 1  # a worker that found its launcher gone
+# --nproc on CPUs: processes per core at most (more cores' worth only take turns; a few is how
+# one tries DDP on a laptop, a hundred is a typo)
+PROCS_PER_CORE = 4
 _HOST = "127.0.0.1"
 _PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 
@@ -103,22 +106,25 @@ def launch(config: TrainConfig, *, force: bool = False, resume: bool = False) ->
 
 
 def check_nproc_fits(nproc: int, device: str) -> None:
-    """``ConfigError`` when ``nproc`` local processes would outnumber what they run on: the CUDA
-    GPUs (one each, under ``device`` ``cuda``, or ``auto`` with a GPU), else the CPU cores this
-    process may use. More would only take turns on the same cores (or fail on a shared GPU), and
-    a typo such as ``--nproc 100`` would start that many processes."""
+    """``ConfigError`` when ``nproc`` local processes are more than what they run on can take:
+    one per CUDA GPU (under ``device`` ``cuda``, or ``auto`` with a GPU: ranks cannot share
+    one), else ``PROCS_PER_CORE`` per CPU core this process may use. Taking turns on a few
+    cores is how one tries several processes on a laptop (slower, not wrong), but a typo such
+    as ``--nproc 100`` would start that many processes."""
     from seqbucket.train.wiring import pick_device
 
     if pick_device(device).type == "cuda":
         import torch
 
-        have, what = torch.cuda.device_count(), "CUDA GPUs"
+        have = torch.cuda.device_count()
+        limit, what = have, f"one per CUDA GPU, {have} available"
     else:
-        have, what = len(os.sched_getaffinity(0)), "CPU cores"
-    if nproc > have:
+        have = len(os.sched_getaffinity(0))
+        limit = PROCS_PER_CORE * have
+        what = f"{PROCS_PER_CORE} per CPU core, {have} available to this process"
+    if nproc > limit:
         raise ConfigError(
-            f"expected --nproc at most {have} (the {what} available to this process: one"
-            f" each), got {nproc}; use --nproc {have} or fewer"
+            f"expected --nproc at most {limit} ({what}), got {nproc}; use --nproc {limit} or fewer"
         )
 
 
