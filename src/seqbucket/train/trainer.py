@@ -70,6 +70,7 @@ from seqbucket.train.progress import Progress
 from seqbucket.train.rng import capture_rng_state, restore_rng_state
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.schedule import build_scheduler
+from seqbucket.train.selection import epoch_score, validation_fields
 from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, make_sampler
 
@@ -454,7 +455,7 @@ class Trainer:
         }
         if partial:
             record["partial"] = True
-        score: list[float]
+        val: dict[str, Any] = {}
         if self.val_ds is not None:
             val = evaluate_dataset(
                 self.model,
@@ -467,22 +468,9 @@ class Trainer:
                 val = broadcast_from_main(val)
             if not math.isfinite(val["loss"]):
                 self._diverged(f"the validation loss became {val['loss']}", self.global_step)
-            record["val_loss"] = val["loss"]
-            key = "val_rmse" if "rmse" in val else "val_accuracy"
-            record[key] = val.get("rmse", val.get("accuracy"))
-            for extra in ("perplexity", "macro_f1"):  # lm; classify and tag
-                if extra in val:
-                    record["val_" + extra] = val[extra]
-            # Classify/tag: accuracy first, ties broken by the lower loss. lm/regress: loss.
-            if self.meta.task in ("classify", "tag"):
-                score = [val["accuracy"], -val["loss"]]
-            else:
-                score = [-val["loss"]]
-        else:
-            val = {}
-            # No validation: the latest model is the best (steps, not epochs, so that a whole
-            # epoch also beats its own partial part).
-            score = [float(self.global_step)]
+            record.update(validation_fields(val))
+        validated = val if self.val_ds is not None else None
+        score = epoch_score(self.meta.task, validated, self.global_step)
         record.update(
             lr=self.optimizer.param_groups[0]["lr"],
             tokens_per_s=t.real_tokens / max(t.seconds, 1e-9),
