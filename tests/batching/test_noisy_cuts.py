@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from seqbucket.batching.noisy import budget_cut_points, optimal_cut_points
+from seqbucket.batching.noisy import budget_cut_points, optimal_cut_points, stretch_starts
 
 
 def _brute(seq: np.ndarray, b: int) -> int:
@@ -46,11 +46,24 @@ def test_optimal_cuts_match_brute_force(seq, b):
 )
 @example(np.ones(300, dtype=np.int64), 200, 1)  # batches far wider than the first window
 @example(np.r_[np.ones(90, dtype=np.int64), np.full(9, 40)], 120, 1)
+@example(np.arange(1, 200) % 37 + 1, 100, 1)  # many stretches of mixed lengths
 def test_budget_cuts_fit_and_cover(seq, max_tokens, multiple_of):
-    ends = budget_cut_points(seq, max_tokens, multiple_of)
-    begin = np.concatenate([[0], ends[:-1]])
-    assert ends[-1] == seq.size and (ends > begin).all()
-    for a, z in zip(begin, ends, strict=True):
-        assert (z - a) * seq[a:z].max() <= max_tokens
-        if multiple_of == 1 and z < seq.size:  # as many as fit: one more would not
-            assert (z - a + 1) * seq[a : z + 1].max() > max_tokens
+    for batches in (256, 2, 1):  # one stretch (small data), then several cut side by side
+        ends = budget_cut_points(seq, max_tokens, multiple_of, batches)
+        begin = np.concatenate([[0], ends[:-1]])
+        assert ends[-1] == seq.size and (ends > begin).all()
+        edges = set(stretch_starts(seq, max_tokens, batches).tolist())
+        assert edges <= {0, *ends.tolist()}  # no batch straddles two stretches
+        for a, z in zip(begin, ends, strict=True):
+            assert (z - a) * seq[a:z].max() <= max_tokens
+            if multiple_of == 1 and z < seq.size and z not in edges:  # one more would not fit
+                assert (z - a + 1) * seq[a : z + 1].max() > max_tokens
+
+
+def test_stretches_share_the_tokens():
+    seq = np.random.default_rng(0).integers(1, 100, 50_000)
+    starts = stretch_starts(seq, 1_000, 20)
+    tokens = np.add.reduceat(seq, starts)
+    assert starts[0] == 0 and (np.diff(starts) > 0).all()
+    assert starts.size == seq.sum() // 20_000  # about 20 budgets each
+    assert tokens.max() - tokens.min() <= 2 * seq.max()

@@ -22,8 +22,9 @@ Cuts (:func:`cut_points`): with one ``batch_size`` and at most ``_DP_MAX_N`` exa
 ``M = max(1, N // batch_size)`` batches of ``batch_size / 4`` to ``1.25 * batch_size`` examples
 that minimise the padded tokens of the noisy order (an exact dynamic programme, so the mean batch
 is at least ``batch_size``); beyond that, ``M`` consecutive batches of ``batch_size`` or one
-more. Under a token budget, each batch takes as many examples as fit; ``drop_last`` keeps
-batches of exactly ``batch_size``.
+more. Under a token budget, each batch takes as many examples as fit (greedy cuts, in stretches
+of about 256 budgets cut side by side: :func:`budget_cut_points`); ``drop_last`` keeps batches of
+exactly ``batch_size``.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ _PROBE_MAX_N = 100_000
 _AIM = 0.9  # probe at 90% of the target: one gap's figure scatters a few % around the mean
 _DP_MAX_N = 4096
 _SHRINK, _GROW = 4, 1.25  # optimal cuts: batches of b / 4 to 1.25 b examples (measured best)
+_STRETCH_BATCHES = 256  # budget cuts: stretches cut independently, ~256 batches each
 _GRID = (0.0, *(2.0 ** (k / 16) / 256 for k in range(177)))  # widths 0, 1/256 .. 8
 
 # (lengths digest, config) -> (space, width, probed repeat); the choice does not depend on the
@@ -131,34 +133,53 @@ def optimal_cut_points(seq: np.ndarray, b: int) -> np.ndarray:
     return ends
 
 
-def budget_cut_points(seq: np.ndarray, max_tokens: int, multiple_of: int) -> np.ndarray:
+def stretch_starts(seq: np.ndarray, max_tokens: int, batches: int = _STRETCH_BATCHES) -> np.ndarray:
+    """``(S,)`` int64 first positions of the stretches that :func:`budget_cut_points` cuts
+    independently: equal shares of ``seq``'s tokens, about ``batches`` budgets each (one stretch
+    when ``seq`` holds fewer)."""
+    tokens = np.cumsum(seq, dtype=np.int64)
+    count = max(1, int(tokens[-1] // (max_tokens * batches)))
+    edges = np.searchsorted(tokens, (tokens[-1] * np.arange(1, count)) // count, side="right")
+    return np.unique(np.concatenate([[0], edges[edges < seq.size]])).astype(np.int64)
+
+
+def budget_cut_points(
+    seq: np.ndarray, max_tokens: int, multiple_of: int, batches: int = _STRETCH_BATCHES
+) -> np.ndarray:
     """Ends of consecutive batches, each as long as ``size * max <= max_tokens`` allows (rounded
     down to a multiple of ``multiple_of`` where one fits); ``seq`` is ``(n,)`` in batch order.
-    Each batch looks at a window of the last batch's size plus a quarter (doubled while all of it
-    fits), not at the longest batch the budget could allow: ``O(n)`` in all, not
-    ``O(n * reach)``. The loop is Python's, one step a batch, so it does the least per step
-    (in-place products, the array's own ``searchsorted``): 0.6 s at 10 million lengths."""
-    n, at, ends = seq.size, 0, []
+
+    Greedy cuts are sequential, one batch after another, so a Python loop over the batches would
+    cost ``O(M)`` numpy calls (0.6 s at 10 million lengths). Instead the order is split into
+    stretches of about ``batches`` budgets (:func:`stretch_starts`), each cut greedily, all
+    stretches a step at a time: ``O(batches)`` numpy passes over ragged windows, ``O(n)`` work in
+    all. Only a stretch's last batch may hold fewer than fit (1 batch in ``batches``). Each window
+    is the stretch's last batch size plus a quarter, doubled while all of it fits."""
+    n = seq.size
     reach = max(1, max_tokens // max(1, int(seq.min())))  # no batch holds more
-    steps = np.arange(1, reach + 1, dtype=seq.dtype)
-    window = min(reach, 16)
-    accumulate = np.maximum.accumulate
-    while at < n:
-        top = accumulate(seq[at : at + window])  # (w,) max of each prefix
-        w = top.size
-        top *= steps[:w]  # tokens of each prefix, padded
-        size = int(top.searchsorted(max_tokens, side="right"))
-        if size == w < reach and at + w < n:  # all of it fits: look further
-            window = min(reach, 2 * window)
-            continue
-        if size >= multiple_of:
-            size -= size % multiple_of
-        elif size == 0:  # one example over the budget was refused before; keep moving
-            size = 1
-        at += size
-        ends.append(at)
-        window = min(reach, size + (size >> 2) + 16)
-    return np.asarray(ends, dtype=np.int64)
+    at = stretch_starts(seq, max_tokens, batches)  # (R,) next start of each live stretch
+    stop = np.append(at[1:], n)
+    width = np.full(at.size, min(reach, 16), dtype=np.int64)
+    lift = np.int64(int(seq.max()) + 1)  # row r's values + r * lift: one running max for all rows
+    found = []
+    while at.size:
+        w = np.minimum(width, stop - at)  # (R,) window of each stretch, never past its end
+        first = np.cumsum(w) - w  # where each row starts in the flat windows
+        row = np.repeat(np.arange(at.size, dtype=np.int64), w)
+        step = np.arange(row.size, dtype=np.int64) - first[row]  # 0 .. w-1 in each row
+        top = np.maximum.accumulate(seq[at[row] + step] + row * lift) - row * lift
+        fits = top * (step + 1) <= max_tokens  # a prefix of each row: the max only grows
+        size = np.add.reduceat(fits, first, dtype=np.int64)
+        more = (size == w) & (w == width) & (width < reach) & (at + w < stop)
+        width = np.where(more, np.minimum(reach, 2 * width), width)  # look further, next pass
+        size = np.where(size >= multiple_of, size - size % multiple_of, size)
+        size = np.where(more, 0, np.maximum(size, 1))  # 0 fit: over-budget, refused before
+        at = at + size
+        found.append(at[~more])
+        width = np.where(more, width, np.minimum(reach, size + (size >> 2) + 16))
+        live = at < stop
+        at, stop, width = at[live], stop[live], width[live]
+    return np.sort(np.concatenate(found))
 
 
 def cut_points(seq: np.ndarray, config: BatchingConfig) -> np.ndarray:
