@@ -9,10 +9,10 @@ waits for the scheduler. So the rule gives one thread per ``MACS_PER_THREAD`` mu
 one step's recurrent product, at least 1 and at most the cores that are idle when the run
 starts (torch's own default, the physical cores, less the 1-minute load average).
 
-Measured (``benchmarks/thread_rule.py``; docs/results.md has the figures and commands): the demo
-(BiLSTM 64, batch 16: 0.26 M per step) is fastest at 1 thread; PLAID's LSTM 1x128 at batch 32
-(2.1 M) at 2 threads on 2 idle cores (the issue's figures) and at 1 thread on 2 busy cores,
-where 2 threads ran many times slower.
+Measured (``benchmarks/thread_rule.py``; docs/results.md has the figures and commands): a
+BiLSTM 64 at batch 16 (0.26 M per step, the demo's model until 2026-12-03) is fastest at 1
+thread; the demo's BiLSTM 128 (1.05 M) and PLAID's LSTM 1x128 at batch 32 (2.1 M) at 2 threads
+on 2 idle cores, and at 1 thread on 2 busy cores, where 2 threads ran many times slower.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ import torch
 if TYPE_CHECKING:
     from seqbucket.train.config import TrainConfig
 
-# Multiply-adds of one step's recurrent product per thread. Between the demo's 0.26 M (1 thread
-# measured fastest) and PLAID's LSTM 1x128 batch 32 at 2.1 M (2 threads fastest when idle).
-MACS_PER_THREAD = 1_000_000
+# Multiply-adds of one step's recurrent product per thread. Between a BiLSTM 64 at batch 16,
+# 0.26 M (1 thread measured fastest), and the demo's BiLSTM 128 at batch 16, 1.05 M (2 idle
+# threads trained it in 4.8-5.3 s, 1 thread in 6.1-6.3 s); PLAID's LSTM 1x128 batch 32, 2.1 M,
+# is also fastest at 2 threads when idle.
+MACS_PER_THREAD = 500_000
 
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1, "unshared": 1}
 
