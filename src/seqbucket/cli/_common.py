@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import Any
 
+from seqbucket.train.threads import MACS_PER_THREAD
+
 EXIT_USER_ERROR = 2  # bad input, settings or files: one line on stderr, no traceback
 EXIT_INTERRUPTED = 130  # the shell's convention for "stopped by SIGINT"
 # The reader of stdout left (`seqbucket plan plaid | head -1`): 128 + SIGPIPE, as for any tool
@@ -48,8 +50,8 @@ def add_threads_argument(p: argparse.ArgumentParser) -> None:
         "--threads",
         type=int,
         metavar="N",
-        help="torch threads (default: the run's setting, else one per 1M multiply-adds of a "
-        "recurrent step, at most the cores)",
+        help="torch threads (default: the run's setting, else one per "
+        f"{MACS_PER_THREAD:,} multiply-adds of a recurrent step, at most the idle cores)",
     )
 
 

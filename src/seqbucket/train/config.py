@@ -149,8 +149,8 @@ class TrainConfig:
     checkpoint_every: int | None = None  # also save every N steps (epoch ends always save)
     tensorboard: bool = False  # also log to <run>/tensorboard (needs the tensorboard extra)
     quiet: bool = False  # no progress bar; one line per epoch instead
-    # torch threads. none: train/threads.py's measured rule, one thread per 1M multiply-adds of
-    # a step's recurrent product (demo: 1; PLAID LSTM 1x128 batch 32: 2), at most the idle cores
+    # torch threads. none: train/threads.py's measured rule, one thread per 500,000 multiply-adds
+    # of a step's recurrent product (demo and PLAID LSTM 1x128: 2), at most the idle cores
     threads: int | None = None
     device: str = "auto"  # auto: CUDA when available, else CPU
     # fp32: exact (every exactness guarantee is stated in fp32). bf16/fp16: autocast, weights
