@@ -170,13 +170,12 @@ def budget_cut_points(
         top = np.maximum.accumulate(seq[at[row] + step] + row * lift) - row * lift
         fits = top * (step + 1) <= max_tokens  # a prefix of each row: the max only grows
         size = np.add.reduceat(fits, first, dtype=np.int64)
-        more = (size == w) & (w == width) & (width < reach) & (at + w < stop)
-        width = np.where(more, np.minimum(reach, 2 * width), width)  # look further, next pass
+        more = (size == w) & (w == width) & (width < reach) & (at + w < stop)  # look further
         size = np.where(size >= multiple_of, size - size % multiple_of, size)
         size = np.where(more, 0, np.maximum(size, 1))  # 0 fit: over-budget, refused before
         at = at + size
         found.append(at[~more])
-        width = np.where(more, width, np.minimum(reach, size + (size >> 2) + 16))
+        width = np.minimum(reach, np.where(more, 2 * width, size + (size >> 2) + 16))
         live = at < stop
         at, stop, width = at[live], stop[live], width[live]
     return np.sort(np.concatenate(found))
