@@ -139,6 +139,9 @@ class TrainConfig:
     # train on a random window of each sequence's real steps, up to this share of them cut
     # (train/augment.py): one more series per epoch for a small set; classify/regress only
     augment_crop: float = 0.0
+    # keep an exponential moving average of the weights, this much of the old average kept per
+    # step (train/averaging.py); validation, best.pt and the test read the average. none: off
+    ema_decay: float | None = None
     grad_clip: float | None = 1.0  # max global grad norm; recurrent nets can spike. none: off
     epochs: int | None = 40  # upper bound on epochs; none: only max_steps stops the run
     max_steps: int | None = None  # upper bound on optimiser steps; none: only epochs stop it
@@ -191,6 +194,8 @@ class TrainConfig:
         _check(0.0 <= self.dropout < 1.0, "dropout", "in [0, 1)", self.dropout)
         _check(0.0 <= self.head_dropout < 1.0, "head_dropout", "in [0, 1)", self.head_dropout)
         _check(0.0 <= self.augment_crop < 1.0, "augment_crop", "in [0, 1)", self.augment_crop)
+        ema = self.ema_decay
+        _check(ema is None or 0.0 <= ema < 1.0, "ema_decay", "in [0, 1) or none", ema)
         _check(self.hidden_size >= 1, "hidden_size", ">= 1", self.hidden_size)
         _check(self.num_layers >= 1, "num_layers", ">= 1", self.num_layers)
         for name in ("frontend_channels", "frontend_layers", "frontend_stride"):

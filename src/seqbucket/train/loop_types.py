@@ -35,6 +35,7 @@ RESUME_LOCKED = (
     "warmup_steps",
     "grad_clip",
     "augment_crop",
+    "ema_decay",
     "seed",
     "precision",  # autocast rounds differently: a resume in another precision is not exact
 )

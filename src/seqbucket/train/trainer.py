@@ -43,6 +43,7 @@ from seqbucket.models import ModelConfig, flush_denormals
 from seqbucket.train.allocator import reuse_freed_memory
 from seqbucket.train.artifacts import DataMeta, inference_state, load_weights
 from seqbucket.train.augment import crop_generator, random_crop
+from seqbucket.train.averaging import averaged_model
 from seqbucket.train.checkpoint import save_checkpoint
 from seqbucket.train.compiled import StepLoss
 from seqbucket.train.config import TrainConfig
@@ -114,6 +115,8 @@ class Trainer:
             self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
         )
         self.scaler = grad_scaler(device, config.precision)  # fp16 only (see precision.py)
+        # --ema-decay: what validation, best.pt and the test read (train/averaging.py)
+        self.ema = averaged_model(self.model, config.ema_decay)
         backend = config.compile_backend if config.compile else None  # train/compiled.py
         # train_ds is standardised once already (Standardizer.apply_to), so no standardiser here
         # Several processes: DDP averages the gradients in backward (NOTE [exact across ranks]).
@@ -198,6 +201,7 @@ class Trainer:
             "total_steps": self.total_steps,
             "sampler": plain_state(self.sampler.state_dict()),
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            "ema": self.ema.state_dict() if self.ema is not None else None,
             **self._rng_states(),
             "best": self.best,
             "bad_epochs": self.bad_epochs,
@@ -271,6 +275,8 @@ class Trainer:
             self._sampler_state = state["sampler"]
             if self.scaler is not None and state.get("scaler"):
                 self.scaler.load_state_dict(state["scaler"])
+            if self.ema is not None:
+                self.ema.load_state_dict(state["ema"])
             self.notes.extend(self._restore_rng(state))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"checkpoint {path} lacks training state ({exc})") from None
@@ -290,12 +296,18 @@ class Trainer:
         if not self.world.main:
             return
         state = {
-            **inference_state(self.config, self.model_config, self.model, self.meta),
+            **inference_state(self.config, self.model_config, self.scored_model, self.meta),
             "kind": "best",
             "epoch": self.epoch,
             "best": self.best,
         }
         save_checkpoint(state, self.run.best)
+
+    @property
+    def scored_model(self) -> torch.nn.Module:
+        """The weights that validation scores and ``best.pt`` keeps: the moving average under
+        ``ema_decay``, else the trained ones."""
+        return self.ema.module if self.ema is not None else self.model
 
     # -- the loop -------------------------------------------------------------------------------
     def fit(self, logger: MetricsLogger | None) -> FitResult:
@@ -410,7 +422,7 @@ class Trainer:
                 loss.backward()
             self._clip()
             self.optimizer.step()
-            self.scheduler.step()
+            stepped = True
         else:
             self.scaler.scale(loss).backward()
             self.scaler.unscale_(self.optimizer)  # clip the true gradients, not scaled ones
@@ -418,8 +430,11 @@ class Trainer:
             scale = self.scaler.get_scale()  # note: a CPU-GPU sync point, fp16 only
             self.scaler.step(self.optimizer)  # skipped when a gradient is inf/NaN
             self.scaler.update()
-            if self.scaler.get_scale() >= scale:  # the scale drops only on a skipped step
-                self.scheduler.step()
+            stepped = self.scaler.get_scale() >= scale  # it drops only on a skipped step
+        if stepped:
+            self.scheduler.step()
+            if self.ema is not None:
+                self.ema.update_parameters(self.model)
         if self.world.distributed:
             return value, positions, real, padded, sums[4] > 0
         value = float(loss.detach())  # the sync this step already had; checked for divergence
@@ -458,7 +473,7 @@ class Trainer:
         val: dict[str, Any] = {}
         if self.val_ds is not None:
             val = evaluate_dataset(
-                self.model,
+                self.scored_model,
                 self.val_ds,
                 self.config,
                 device=self.device,
