@@ -13,7 +13,7 @@ import pytest
 from seqbucket.batching import BatchingConfig
 from seqbucket.errors import ConfigError
 from seqbucket.train.distributed import check_world_fits, comm_reason, ddp_loss_scale
-from seqbucket.train.launch import failure_message
+from seqbucket.train.launch import failure_message, last_stderr_line, stderr_tails
 
 
 def _failure(exitcode: int, kind: str | None = None, message: str = "") -> SimpleNamespace:
@@ -42,6 +42,82 @@ def test_the_launcher_reports_the_cause_not_its_consequences(tmp_path):
     (tmp_path / "run" / "checkpoints" / "last.pt").write_bytes(b"")
     _, text = failure_message({1: _failure(1)}, 2, run)
     assert "(exit code 1)" in text and f"--out {run} --resume" in text
+
+
+_ABORTED = (
+    "[W1015 10:00:00.000000000 ProcessGroupGloo.cpp:727] Warning: Unable to resolve hostname\n"
+    "terminate called after throwing an instance of 'gloo::IoException'\n"
+    "  what():  [../third_party/gloo/gloo/transport/tcp/pair.cc:534] Connection closed by peer "
+    "[127.0.0.1]:40391\n"
+)
+
+
+def test_a_crash_is_reported_with_the_last_line_of_its_stderr(tmp_path):
+    run = str(tmp_path / "run")
+    line = last_stderr_line(_ABORTED)
+    assert line == (
+        "terminate called after throwing an instance of 'gloo::IoException' what(): "
+        "Connection closed by peer [127.0.0.1]:40391"
+    )
+    crashed = {0: _failure(-signal.SIGTERM), 1: _failure(-signal.SIGABRT)}
+    code, text = failure_message(crashed, 2, run, {1: line})
+    assert code == 2 and "\n" not in text
+    assert text.startswith(
+        "rank 1 of 2 stopped unexpectedly (killed by SIGABRT: terminate called after throwing "
+        "an instance of 'gloo::IoException' what(): Connection closed by peer"
+    )
+    assert text.endswith(f"--out {run} --force`")
+    # Only the rank reported has its line in the message; without one, the message is as before.
+    assert "gloo" not in failure_message(crashed, 2, run, {0: line})[1]
+    assert failure_message(crashed, 2, run) == failure_message(crashed, 2, run, {})
+    assert "(killed by SIGABRT); the other" in failure_message(crashed, 2, run)[1]
+    # SIGKILL came from outside (the OOM killer, say): the process's last words are unrelated.
+    killed = {1: _failure(-signal.SIGKILL)}
+    assert "(killed by SIGKILL); " in failure_message(killed, 2, run, {1: "loading data"})[1]
+
+
+def test_the_last_stderr_line_is_the_cause_not_a_frame_or_a_warning():
+    traceback = (
+        "Traceback (most recent call last):\n"
+        '  File "/x/trainer.py", line 10, in step\n'
+        "    loss.backward()\n"
+        "    ~~~~~~~~~~~~~^^\n"
+        "RuntimeError: [enforce fail at alloc_cpu.cpp:117] data. DefaultCPUAllocator: "
+        "not enough memory\n"
+        "/x/torch/utils.py:5: UserWarning: something harmless\n"
+        "  warnings.warn(\n\n"
+    )
+    # The C++ source location goes, as in comm_reason.
+    expected = "RuntimeError: data. DefaultCPUAllocator: not enough memory"
+    assert last_stderr_line(traceback) == expected
+    faulthandler = (
+        "Fatal Python error: Segmentation fault\n\n"
+        "Thread 0x00007f (most recent call first):\n"
+        '  File "/x/threading.py", line 331 in wait\n\n'
+        "Current thread 0x00007e (most recent call first):\n"
+        '  File "/x/trainer.py", line 10 in step\n\n'
+        "Extension modules: numpy.core._multiarray_umath, torch._C (total: 2)\n"
+    )
+    assert last_stderr_line(faulthandler) == "Fatal Python error: Segmentation fault"
+    assert last_stderr_line("") == last_stderr_line("\n  \n") == ""
+    assert last_stderr_line("/x/a.py:1: UserWarning: w\n  warnings.warn(\n") == ""
+    assert len(last_stderr_line("x" * 5000)) == 200
+
+
+def test_the_stderr_tails_are_read_from_torch_elastics_log_files(tmp_path):
+    # torch elastic's layout: <log_dir>/<run_id>_<random>/attempt_<n>/<local_rank>/stderr.log
+    ranks = tmp_path / "logs" / "seqbucket-abc_x1" / "attempt_0"
+    for local in (1, 2):
+        (ranks / str(local)).mkdir(parents=True)
+    (ranks / "1" / "stderr.log").write_text(_ABORTED)
+    (ranks / "2" / "stderr.log").write_text("\n")  # nothing said
+    # Rank 0's stderr is the terminal's (no file); the failures' error_file is "<N/A>".
+    failures = {
+        r: SimpleNamespace(exitcode=-signal.SIGABRT, local_rank=r, error_file="<N/A>")
+        for r in (0, 1, 2)
+    }
+    assert stderr_tails(failures, tmp_path / "logs") == {1: last_stderr_line(_ABORTED)}
+    assert stderr_tails(failures, tmp_path / "missing") == {}
 
 
 def test_more_processes_than_a_batch_has_examples_are_refused():

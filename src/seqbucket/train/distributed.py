@@ -169,10 +169,16 @@ def is_comm_failure(exc: BaseException) -> bool:
 def comm_reason(exc: BaseException) -> str:
     """The cause in a torch.distributed error, on one line: without the C++ source location
     and the generic advice gloo appends."""
-    text = " ".join(str(exc).split())
+    return one_line_reason(str(exc)) or type(exc).__name__
+
+
+def one_line_reason(text: str) -> str:
+    """``text`` on one line, at most 200 characters: without C++ source locations
+    (``[../gloo/pair.cc:534]``) and the generic advice gloo appends."""
+    text = " ".join(text.split())
     text = re.sub(r"\[[^\]]*\.(?:cc|cpp|h|hpp):\d+\]\s*", "", text)
     text = text.split(" This is typically caused")[0].split(" Check the logs")[0]
-    return text[:200] or type(exc).__name__
+    return text[:200]
 
 
 def lost_contact(

@@ -14,9 +14,9 @@ to stop them) stops too (:func:`die_with_launcher`), so no orphan holds the core
 Errors: the workers never print theirs; each writes its one-line message to torch elastic's
 error file (:func:`record_failure`), and the launcher prints one line for the whole run
 (:func:`failure_message`): a user error as the worker worded it (a bad data file, say), or the
-rank that stopped first and how (an exit code, a signal), or, when the only reports are of lost
-contact, that. Exit 2 either way, no traceback; 130 when the run was interrupted (rank 0 has
-already printed how to resume).
+rank that stopped first and how (an exit code, a signal, with the last line of its stderr:
+:func:`stderr_tails`), or, when the only reports are of lost contact, that. Exit 2 either way,
+no traceback; 130 when the run was interrupted (rank 0 has already printed how to resume).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import ctypes
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -38,7 +39,12 @@ from typing import Any
 
 from seqbucket.errors import ConfigError, DistributedError, SeqbucketError
 from seqbucket.train.config import TrainConfig
-from seqbucket.train.distributed import LAUNCHED_BY_SEQBUCKET, LAUNCHER_PID, resume_hint
+from seqbucket.train.distributed import (
+    LAUNCHED_BY_SEQBUCKET,
+    LAUNCHER_PID,
+    one_line_reason,
+    resume_hint,
+)
 
 EXIT_INTERRUPTED = 130  # a worker stopped by Ctrl-C, after checkpointing (cli/_common.py)
 EXIT_LAUNCHER_GONE = 1  # a worker that found its launcher gone
@@ -93,7 +99,9 @@ def launch(config: TrainConfig, *, force: bool = False, resume: bool = False) ->
             ):
                 elastic_launch(launch_config, sys.executable)(*args)
         except ChildFailedError as exc:
-            code, message = failure_message(exc.failures, nproc, str(config.run_dir))
+            # Read now: the logs go with the temporary folder.
+            tails = stderr_tails(exc.failures, Path(tmp) / "logs")
+            code, message = failure_message(exc.failures, nproc, str(config.run_dir), tails)
             if message:
                 raise _error_of(exc.failures, message) from None
             return code
@@ -178,12 +186,19 @@ def record_failure(exc: BaseException) -> None:
         Path(path).write_text(json.dumps(record), encoding="utf-8")
 
 
-def failure_message(failures: Mapping[int, Any], nproc: int, run_dir: str) -> tuple[int, str]:
+def failure_message(
+    failures: Mapping[int, Any],
+    nproc: int,
+    run_dir: str,
+    tails: Mapping[int, str] | None = None,
+) -> tuple[int, str]:
     """``(exit code, message)`` for a run whose processes failed (``failures``: global rank ->
     torch elastic ``ProcessFailure``). The message is empty when there is nothing to add
     (Ctrl-C: rank 0 has printed how to resume). The cause is, in this order: a process that
     refused the run (its own message, lowest rank first); a process that stopped without a
-    message (a crash, a kill; not the SIGTERM the launcher sends the others when one fails);
+    message (a crash, a kill; not the SIGTERM the launcher sends the others when one fails),
+    with the last line of its stderr when ``tails`` (rank -> :func:`stderr_tails`) has one
+    (not after ``SIGKILL``, which gives a process no time to say anything);
     the report of a process that lost contact (another one hung past the timeout); Ctrl-C;
     else the first failure."""
     ranked = sorted(failures.items())
@@ -200,10 +215,78 @@ def failure_message(failures: Mapping[int, Any], nproc: int, run_dir: str) -> tu
     if not crashed and any(f.exitcode == EXIT_INTERRUPTED for _, f in ranked):
         return EXIT_INTERRUPTED, ""
     rank, failure = (crashed or silent or ranked)[0]
+    how = _how(failure.exitcode)
+    tail = (tails or {}).get(rank, "")
+    if tail and failure.exitcode != -signal.SIGKILL:  # killed from outside: it said nothing
+        how = f"{how}: {tail}"
     return 2, (
-        f"rank {rank} of {nproc} stopped unexpectedly ({_how(failure.exitcode)}); the other "
-        f"processes were stopped; {resume_hint(run_dir)}"
+        f"rank {rank} of {nproc} stopped unexpectedly ({how}); the other processes were "
+        f"stopped; {resume_hint(run_dir)}"
     )
+
+
+# Lines of a dying process's stderr that say where, not what: Python's traceback frames and
+# the thread dumps of faulthandler.
+_NOT_A_CAUSE = (
+    "Traceback (most recent call last)",
+    'File "',
+    "Thread 0x",
+    "Current thread 0x",
+    "Extension modules:",
+    "Stack (most recent call first)",
+)
+# A Python warning: its own line, then the source line that warned (not a cause either).
+_WARNING = re.compile(r"^\S.*:\d+: \w*Warning: ")
+_TAIL_BYTES = 16384
+
+
+def stderr_tails(failures: Mapping[int, Any], log_dir: Path) -> dict[int, str]:
+    """Global rank -> the last meaningful line of its stderr (:func:`last_stderr_line`), for
+    the failed ranks whose stderr torch elastic wrote to a file under ``log_dir``:
+    ``<log_dir>/<run_id>_*/attempt_<n>/<local_rank>/stderr.log`` (the failures' own
+    ``error_file`` is ``<N/A>`` when the process wrote none). Rank 0's stderr is the
+    terminal's: none."""
+    tails: dict[int, str] = {}
+    for rank, failure in failures.items():
+        local = getattr(failure, "local_rank", rank)
+        logs = sorted(log_dir.glob(f"*/attempt_*/{local}/stderr.log"))
+        if not logs:
+            continue
+        try:
+            with logs[-1].open("rb") as f:
+                f.seek(max(0, logs[-1].stat().st_size - _TAIL_BYTES))
+                text = f.read().decode("utf-8", errors="replace")
+        except OSError:
+            continue
+        line = last_stderr_line(text)
+        if line:
+            tails[rank] = line
+    return tails
+
+
+def last_stderr_line(text: str) -> str:
+    """The last line of ``text`` that says what went wrong, on one line (at most 200
+    characters, without C++ source locations): not a traceback frame or a thread dump; a C++
+    ``what():`` line with the ``terminate called ...`` line before it, which names the
+    exception; empty when there is none."""
+    lines: list[str] = []
+    after_warning = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if after_warning and raw[:1].isspace():  # the source line under a warning
+            after_warning = False
+            continue
+        after_warning = bool(_WARNING.match(line))
+        if after_warning:
+            continue
+        if line and not line.startswith(_NOT_A_CAUSE) and line.strip("^~ "):
+            lines.append(line)
+    if not lines:
+        return ""
+    last = lines[-1]
+    if last.startswith("what():") and len(lines) > 1 and lines[-2].startswith("terminate called"):
+        last = f"{lines[-2]} {last}"
+    return one_line_reason(last)
 
 
 def _kind(failure: Any) -> str | None:
