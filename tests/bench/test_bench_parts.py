@@ -98,3 +98,17 @@ def test_strategy_names_are_checked():
     assert len(pick(None)) == len(registry())
     with pytest.raises(ConfigError, match="got 'nope' in --strategies"):
         pick("auto,nope")
+
+
+def test_a_randomness_setting_reaches_auto_and_leaves_the_others_alone():
+    # A user's config with auto's knob must not stop the strategies that have no such knob.
+    from seqbucket.batching import parse_batching
+    from seqbucket.train.config import TrainConfig
+
+    lengths = np.array([5, 9, 14, 30, 31, 60, 61, 90] * 4)
+    base = TrainConfig(randomness=0.8)
+    for name, strategy in registry().items():
+        config = strategy.configure(lengths, base)
+        auto = config.batching == "auto"
+        assert config.randomness == (0.8 if auto else None), name
+        parse_batching(config.batching, batch_size=4, randomness=config.randomness)

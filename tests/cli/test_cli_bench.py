@@ -48,3 +48,25 @@ def test_unknown_strategy_is_one_line(cli, one_line_error, tmp_path):
     one_line_error(proc, "'nope'", "--strategies")
     proc = cli("bench", "japanese-vowels", "--repeats", "0", "--out", str(tmp_path))
     one_line_error(proc, "--repeats >= 1")
+
+
+def test_every_strategy_trains_the_front_end_train_would_pick():
+    import argparse
+
+    from seqbucket.cli.bench import _base_config
+
+    def base(*flags: str):
+        args = argparse.Namespace(
+            data="plaid", config=None, quick=True, epochs=5, model=None, hidden_size=None,
+            frontend=None, batch_size=None, bidirectional=None, lr=None, seed=None, threads=None,
+        )  # fmt: skip
+        for flag in flags:
+            key, _, value = flag.partition("=")
+            setattr(args, key, value)
+        return _base_config(args)
+
+    # PLAID's median training length is about 300: train picks the conv front end there.
+    picked = base()
+    assert (picked.frontend, picked.pooling) == ("conv", "mean-max")
+    raw = base("frontend=none")
+    assert (raw.frontend, raw.pooling) == ("none", "last")

@@ -148,7 +148,7 @@ def run_bench(
     if warmup:
         first = strategies[0]
         lengths = split_lengths(base)
-        warm = base.replace(**first.changes(lengths, base), epochs=1, max_steps=None)
+        warm = first.configure(lengths, base).replace(epochs=1, max_steps=None)
         train(warm.replace(out=str(out / "warmup"), quiet=True), force=True,
               sampler=first.sampler(warm), progress=RunBar("warm-up", 1))  # fmt: skip
     figures: list[RunFigures] = []
@@ -156,7 +156,7 @@ def run_bench(
         seeded = base.replace(seed=base.seed + repeat)
         lengths = split_lengths(seeded)
         for strategy in strategies:
-            config = seeded.replace(**strategy.changes(lengths, seeded))
+            config = strategy.configure(lengths, seeded)
             progress = progress_for(strategy.name, seeded.seed) if progress_for else None
             run_dir = out / "runs" / f"{strategy.name}-seed{seeded.seed}"
             fig = run_one(strategy, config, lengths, run_dir, progress)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from seqbucket.batching import quantile_boundaries
+from seqbucket.batching import DEFAULT_RANDOMNESS, quantile_boundaries
 from seqbucket.bench import peers
 from seqbucket.bench.batch_source import EpochBatches, EpochFn, dataloader_batches
 from seqbucket.errors import ConfigError
@@ -39,6 +39,15 @@ class Strategy:
     about: str  # one line for the report
     changes: Callable[[np.ndarray, TrainConfig], dict[str, Any]]
     epoch_fn: EpochFn | None = None
+
+    def configure(self, lengths: np.ndarray, config: TrainConfig) -> TrainConfig:
+        """``config`` as this strategy trains it. A ``randomness`` from the user's settings is
+        auto's knob: it stays for the strategies that plan with ``auto`` and is dropped for the
+        others, which have no such knob (and would refuse it)."""
+        changed = config.replace(**self.changes(lengths, config))
+        if changed.batching != "auto":
+            changed = changed.replace(randomness=None)
+        return changed
 
     def sampler(self, config: TrainConfig) -> Callable[[np.ndarray], EpochBatches] | None:
         """The batch-source factory ``seqbucket.train.train`` takes (None: the plan)."""
@@ -104,7 +113,8 @@ def registry() -> dict[str, Strategy]:
                  _spec("pad-all")),
         Strategy("random", "seqbucket", "random batches padded to the batch max", _spec("random")),
         Strategy("buckets-quantile", "seqbucket", "4 buckets at length quartiles", _quantile),
-        Strategy("auto", "seqbucket", "optimal buckets at the default randomness", _spec("auto")),
+        Strategy("auto", "seqbucket", "optimal buckets at the run's randomness (default "
+                 f"{DEFAULT_RANDOMNESS})", _spec("auto")),
         Strategy("auto-budget", "seqbucket", "auto with a token budget (B x mean length)", _budget),
     ]  # fmt: skip
     theirs = [

@@ -44,9 +44,9 @@ def markdown(rows: Sequence[Row], target: float | None, about: dict[str, str]) -
     lines.append("")
     lines.append(
         "Medians over seeds, (min-max) where they differ; accuracies in %. Padding: padded / "
-        "real tokens - 1. Repeat pairs: share of batch-mate pairs of epoch 1 batched together "
-        "again in epoch 2. Peak saved MB: tensors kept for backward. Seconds: training steps "
-        "only."
+        "real tokens - 1. Max repeat: the largest share of epoch 1's batch-mate pairs batched "
+        "together again 1 to 10 epochs later. Peak saved MB: tensors kept for backward. "
+        "Seconds: training steps only."
     )
     for name, text in about.items():
         if any(r.strategy == name for r in rows):

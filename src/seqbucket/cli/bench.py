@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from seqbucket.cli._common import add_threads_argument
+from seqbucket.models.config import FRONTENDS
+from seqbucket.train.config import LONG_MEDIAN_LENGTH
 
 QUICK_EPOCHS = 2  # --quick: enough for time-to-accuracy to mean something on the demo set
 
@@ -42,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--config", metavar="FILE.toml", help="training settings; flags override it")
     p.add_argument("--model", help="rnn | gru | lstm (default: the train default)")
     p.add_argument("--hidden-size", type=int, metavar="N")
+    p.add_argument("--frontend", choices=FRONTENDS, help="none | conv (default: as train picks "
+                   f"it, conv at a median training length >= {LONG_MEDIAN_LENGTH})")  # fmt: skip
     p.add_argument("--batch-size", type=int, metavar="N")
     p.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=None)
     p.add_argument("--lr", type=float, metavar="X")
@@ -57,14 +61,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _base_config(args: argparse.Namespace) -> Any:
-    from seqbucket.train import resolve_config
+    import numpy as np
 
-    names = ("model", "hidden_size", "batch_size", "bidirectional", "lr", "seed", "threads")
-    overrides = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    from seqbucket.train import resolve_config
+    from seqbucket.train.wiring import load_data
+
+    names = ("model", "hidden_size", "frontend", "batch_size", "bidirectional", "lr", "seed")
+    overrides = {n: getattr(args, n) for n in (*names, "threads") if getattr(args, n) is not None}
     config = resolve_config({"data": args.data, **overrides}, config_file=args.config)
     epochs = QUICK_EPOCHS if args.quick else args.epochs
     # Every strategy trains the same epochs: no early stopping, no step limit.
-    return config.replace(epochs=epochs, max_steps=None, patience=None, quiet=True)
+    config = config.replace(epochs=epochs, max_steps=None, patience=None, quiet=True)
+    # The front end settled here, as train would settle it, so that the header names the model
+    # every strategy trains.
+    full = load_data(config.data, "train", config=config, training=True)
+    median = float(np.median(full.lengths))
+    settled = config.resolved_for(
+        full.task, median_length=median, features=full.num_features is not None
+    )
+    return config.replace(frontend=settled.frontend, pooling=settled.pooling)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,8 +106,10 @@ def run(args: argparse.Namespace) -> int:
         f"{platform.machine()}, {os.cpu_count()} cores, load average {load} at start, "
         f"threads {config_threads(base)}"
     )
+    front = f"conv front end {base.frontend_layers}x{base.frontend_channels}/"
+    front = front + f"{base.frontend_stride} + " if base.frontend == "conv" else ""
     settings = (
-        f"{base.model} {base.num_layers}x{base.hidden_size}"
+        f"{front}{base.model} {base.num_layers}x{base.hidden_size}"
         f"{' bidirectional' if base.bidirectional is not False else ''}, batch size "
         f"{base.batch_size}, lr {base.lr}, {base.epochs} epochs, {repeats} seed(s) from "
         f"{base.seed}"
