@@ -31,7 +31,13 @@ from seqbucket._fielddoc import field_docs
 from seqbucket._tasks import MODEL_KINDS, OVERLONG_POLICIES, TASKS
 from seqbucket.batching.config import DEFAULT_RANDOMNESS
 from seqbucket.errors import ConfigError, MissingFileError
-from seqbucket.models.config import FRONTEND_NORMS, FRONTENDS, IMPLS, POOLINGS
+from seqbucket.models.config import (
+    DEFAULT_HIDDEN_SIZE,
+    FRONTEND_NORMS,
+    FRONTENDS,
+    IMPLS,
+    POOLINGS,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,9 +95,7 @@ class TrainConfig:
     overlong: str = "error"  # training sequences over max_length; evaluate/predict only truncate
     # -- model --
     model: str = "lstm"  # recurrent cell, or the unshared baseline; the LSTM is the robust default
-    # per direction; over JapaneseVowels seeds 0-9, 128 had the best mean validation loss
-    # (0.050; 64: 0.053, 96: 0.054) at about 2 s more a run (benchmarks/demo_seeds.py)
-    hidden_size: int = 128
+    hidden_size: int = DEFAULT_HIDDEN_SIZE  # state width per direction; 128 validated best (demo)
     num_layers: int = 1  # one layer reaches 97%+ on JapaneseVowels; more only adds time
     # none: bidirectional unless the task is lm (a backward pass would see the next token).
     # Bidirectional gave the best validation loss on JapaneseVowels at little cost.
