@@ -58,8 +58,6 @@ from seqbucket.train.distributed import (
 from seqbucket.train.evaluate import evaluate_dataset
 from seqbucket.train.guards import StopFlag, deterministic, stop_on_sigint
 from seqbucket.train.loop_types import (
-    BEFORE_RESOLVED,
-    RESUME_LOCKED,
     BatchSource,
     EpochTotals,
     FitResult,
@@ -68,6 +66,7 @@ from seqbucket.train.loop_types import (
 from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
 from seqbucket.train.precision import autocast, grad_scaler
 from seqbucket.train.progress import Progress
+from seqbucket.train.resume_checks import check_same_run, kept_schedule_length
 from seqbucket.train.rng import capture_rng_state, restore_rng_state
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.schedule import build_scheduler
@@ -164,29 +163,6 @@ class Trainer:
             total_steps=self.total_steps,
         )
 
-    def _keep_schedule_length(self, saved: int, path: str) -> None:
-        """Resume with the checkpoint's schedule length ``saved`` rather than the one the new
-        epoch/step limits give. Only the cosine and one-cycle curves depend on it (constant: no
-        note needed). They reach lr ~0 at their end, so a limit past it would only train at lr 0:
-        that is refused rather than silently wasted."""
-        wanted = self.total_steps
-        self.total_steps = saved
-        if wanted == saved or self.config.schedule == "constant":
-            return
-        if wanted > saved:
-            raise CheckpointError(
-                f"checkpoint {path} has a {self.config.schedule} learning-rate schedule of {saved} "
-                f"steps, which "
-                f"reaches lr 0 at its end; the new limits ask for {wanted} steps. Resume with "
-                "the original --epochs/--max-steps, or start a new run from its weights with "
-                "--init-from"
-            )
-        self.notes.append(
-            f"note: the learning-rate schedule keeps its original length of {saved} steps "
-            f"(the new --epochs/--max-steps limit the run to {wanted} steps, so the rate stops "
-            "short of 0)"
-        )
-
     # -- checkpoints ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The full training state as checkpoint data (see the module docstring)."""
@@ -235,31 +211,14 @@ class Trainer:
 
     def load_state_dict(self, state: dict[str, Any], path: str) -> None:
         """Continue from ``state`` (a ``last.pt``); incompatible settings raise CheckpointError."""
-        saved = state.get("config", {})
-        current = self.config.to_dict()
-        # A setting older checkpoints lack had its default, or (the data-dependent ones) the
-        # value it always resolved to before it existed.
-        defaults = TrainConfig().to_dict()
-        if "frontend_channels" not in saved:  # always saved (an int) since the front end exists
-            defaults.update(BEFORE_RESOLVED)
-        for key in RESUME_LOCKED:
-            was = saved.get(key, defaults[key])
-            if was != current.get(key):
-                raise CheckpointError(
-                    f"checkpoint {path} was trained with {key}={was!r}, got "
-                    f"{key}={current.get(key)!r}; resume with the same settings or start over "
-                    "with --force"
-                )
-        try:  # missing (newer) fields take their defaults, as when the checkpoint was written
-            saved_model = ModelConfig.from_dict(state.get("model_config") or {}).to_dict()
-        except (ConfigError, TypeError):
-            saved_model = None
-        if saved_model != self.model_config.to_dict():
-            raise CheckpointError(f"checkpoint {path} holds a different model than this config")
+        check_same_run(state, self.config, self.model_config, path)
         load_weights(self.model, state, path)
         saved_total = state.get("total_steps")
         if isinstance(saved_total, int) and saved_total != self.total_steps:
-            self._keep_schedule_length(saved_total, path)
+            note = kept_schedule_length(saved_total, self.total_steps, self.config.schedule, path)
+            if note:
+                self.notes.append(note)
+            self.total_steps = saved_total
             self.scheduler = self._scheduler()
         try:
             self.optimizer.load_state_dict(state["optimizer"])
