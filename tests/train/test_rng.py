@@ -48,3 +48,25 @@ def test_cuda_states_for_other_devices_are_reported_not_silently_skipped():
     (note,) = restore_rng_state(state)
     assert f"for {here + 1} device(s), this machine has {here}" in note
     assert "not restored" in note
+
+
+def test_each_rank_gets_its_own_draws_back_and_another_world_size_gets_rank_0s_with_a_note():
+    import torch
+
+    from seqbucket.train.rng import capture_rng_state, restore_rank_rng_state
+
+    states = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        states.append(capture_rng_state())
+    state = {"rng": states[0], "rng_by_rank": states}
+    expected = []
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        expected.append(torch.rand(3))
+    for rank in (0, 1):
+        assert not [n for n in restore_rank_rng_state(state, rank, 2) if "process(es)" in n]
+        assert torch.equal(torch.rand(3), expected[rank])
+    notes = restore_rank_rng_state(state, 2, 4)  # a world of 4: rank 0's states
+    assert torch.equal(torch.rand(3), expected[0])
+    assert [n for n in notes if "written by 2 process(es), this run has 4" in n]

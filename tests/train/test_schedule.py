@@ -72,3 +72,12 @@ def test_onecycle_rises_then_falls_and_resumes_exactly():
     sched2.load_state_dict(sched.state_dict())
     opt2.load_state_dict(opt.state_dict())
     assert opt2.param_groups[0]["lr"] == pytest.approx(m[40])
+
+
+def test_schedule_length_is_the_sooner_of_the_epoch_and_step_limits():
+    from seqbucket.train.schedule import schedule_length
+
+    assert schedule_length(3, 10, None) == 30
+    assert schedule_length(None, 10, 7) == 7
+    assert schedule_length(3, 10, 25) == 25
+    assert schedule_length(3, 10, 99) == 30

@@ -61,10 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _base_config(args: argparse.Namespace) -> Any:
-    import numpy as np
-
     from seqbucket.train import resolve_config
-    from seqbucket.train.wiring import load_data
+    from seqbucket.train.wiring import load_data, settle_for_data
 
     names = ("model", "hidden_size", "frontend", "batch_size", "bidirectional", "lr", "seed")
     overrides = {n: getattr(args, n) for n in (*names, "threads") if getattr(args, n) is not None}
@@ -75,10 +73,7 @@ def _base_config(args: argparse.Namespace) -> Any:
     # The front end settled here, as train would settle it, so that the header names the model
     # every strategy trains.
     full = load_data(config.data, "train", config=config, training=True)
-    median = float(np.median(full.lengths))
-    settled = config.resolved_for(
-        full.task, median_length=median, features=full.num_features is not None
-    )
+    settled = settle_for_data(config, full)
     return config.replace(frontend=settled.frontend, pooling=settled.pooling)
 
 

@@ -44,6 +44,22 @@ def capture_rng_state() -> dict[str, Any]:
     return state
 
 
+def restore_rank_rng_state(state: dict[str, Any], rank: int, world_size: int) -> list[str]:
+    """Restore, from a checkpoint ``state``, the random states of process ``rank`` of
+    ``world_size``: its own when ``rng_by_rank`` has one per rank of this world size, else
+    rank 0's ``rng`` (then random draws, such as dropout masks, differ from an uninterrupted
+    run; nothing else does). Returns notes for the user."""
+    by_rank = state.get("rng_by_rank") or [state["rng"]]
+    if len(by_rank) == world_size:
+        return restore_rng_state(by_rank[rank])
+    return [
+        *restore_rng_state(state["rng"]),
+        f"note: the checkpoint was written by {len(by_rank)} process(es), this run has "
+        f"{world_size}; each step trains on the same global batch, but random draws "
+        "(dropout) differ from an uninterrupted run",
+    ]
+
+
 def restore_rng_state(state: dict[str, Any]) -> list[str]:
     """Inverse of :func:`capture_rng_state`. Returns notes for the user (empty when the restore
     is exact): CUDA states saved for another number of devices than this machine has cannot be

@@ -72,6 +72,7 @@ from seqbucket.train.wiring import (
     load_data,
     model_config,
     pick_device,
+    settle_for_data,
 )
 
 
@@ -243,9 +244,7 @@ def _train(
     check_classes(full, config.data)
     median = float(np.median(full.lengths))
     asked = config
-    config = config.resolved_for(
-        full.task, median_length=median, features=full.num_features is not None
-    )
+    config = settle_for_data(config, full)
     train_labels = _label_ids(full)
     test_ds = None
     source = resolve_test_source(config)

@@ -54,6 +54,13 @@ def lr_multiplier(step: int, *, schedule: str, warmup_steps: int, total_steps: i
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def schedule_length(epochs: int | None, steps_per_epoch: int, max_steps: int | None) -> int:
+    """The schedule's length in steps: the sooner of ``epochs`` whole epochs and ``max_steps``
+    (at least one of them is set; ``TrainConfig`` checks)."""
+    by_epochs = epochs * steps_per_epoch if epochs else None
+    return min(s for s in (by_epochs, max_steps) if s is not None)
+
+
 def build_scheduler(
     optimizer: torch.optim.Optimizer, *, schedule: str, warmup_steps: int, total_steps: int
 ) -> torch.optim.lr_scheduler.LambdaLR:

@@ -67,9 +67,9 @@ from seqbucket.train.metrics import MetricsLogger, peak_memory_mb
 from seqbucket.train.precision import autocast, grad_scaler
 from seqbucket.train.progress import Progress
 from seqbucket.train.resume_checks import check_same_run, kept_schedule_length
-from seqbucket.train.rng import capture_rng_state, restore_rng_state
+from seqbucket.train.rng import capture_rng_state, restore_rank_rng_state
 from seqbucket.train.rundir import RunDir
-from seqbucket.train.schedule import build_scheduler
+from seqbucket.train.schedule import build_scheduler, schedule_length
 from seqbucket.train.selection import epoch_score, validation_fields
 from seqbucket.train.threads import config_threads
 from seqbucket.train.wiring import collate_batch, make_sampler
@@ -138,7 +138,7 @@ class Trainer:
         self.steps_per_epoch = len(self.sampler)
         # The schedule's length: fixed when the run starts and kept on resume (see
         # load_state_dict), so that changing --epochs/--max-steps never bends the curve mid-run.
-        self.total_steps = self._total_steps()
+        self.total_steps = schedule_length(config.epochs, self.steps_per_epoch, config.max_steps)
         self.scheduler = self._scheduler()
         self.notes: list[str] = []  # what a resume changed or kept, for the user
         self.epoch = 0  # epoch in progress (0-based)
@@ -149,11 +149,6 @@ class Trainer:
         self.shapes: set[tuple[int, int]] = set()  # distinct (B, T) trained on
         self.totals = EpochTotals()
         self.stop_reason = ""  # set once training is finished
-
-    def _total_steps(self) -> int:
-        by_epochs = self.config.epochs * self.steps_per_epoch if self.config.epochs else None
-        candidates = [s for s in (by_epochs, self.config.max_steps) if s is not None]
-        return min(candidates)
 
     def _scheduler(self) -> torch.optim.lr_scheduler.LambdaLR:
         return build_scheduler(
@@ -194,21 +189,6 @@ class Trainer:
         states = gather_to_main(capture_rng_state(), self.world)
         return {"rng": states[0], "rng_by_rank": states}
 
-    def _restore_rng(self, state: dict[str, Any]) -> list[str]:
-        """Restore this rank's random states: its own when the checkpoint has one per rank of
-        this world size, else rank 0's (then random draws, such as dropout masks, differ from
-        an uninterrupted run; nothing else does)."""
-        by_rank = state.get("rng_by_rank") or [state["rng"]]
-        if len(by_rank) == self.world.size:
-            return restore_rng_state(by_rank[self.world.rank])
-        notes = restore_rng_state(state["rng"])
-        return [
-            *notes,
-            f"note: the checkpoint was written by {len(by_rank)} process(es), this run has "
-            f"{self.world.size}; each step trains on the same global batch, but random draws "
-            "(dropout) differ from an uninterrupted run",
-        ]
-
     def load_state_dict(self, state: dict[str, Any], path: str) -> None:
         """Continue from ``state`` (a ``last.pt``); incompatible settings raise CheckpointError."""
         check_same_run(state, self.config, self.model_config, path)
@@ -236,7 +216,7 @@ class Trainer:
                 self.scaler.load_state_dict(state["scaler"])
             if self.ema is not None:
                 self.ema.load_state_dict(state["ema"])
-            self.notes.extend(self._restore_rng(state))
+            self.notes.extend(restore_rank_rng_state(state, self.world.rank, self.world.size))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"checkpoint {path} lacks training state ({exc})") from None
         # A run that stopped at its epoch or step limit continues if the resumed config raised it.

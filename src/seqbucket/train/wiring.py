@@ -102,6 +102,16 @@ def load_data(
     return ds
 
 
+def settle_for_data(config: TrainConfig, full: SequenceDataset) -> TrainConfig:
+    """``config`` with its data-dependent defaults settled for ``full``, the training data
+    before the validation split (``TrainConfig.resolved_for``: the front end by its median
+    length, the pooling, the direction, auto's randomness)."""
+    median = float(np.median(full.lengths))
+    return config.resolved_for(
+        full.task, median_length=median, features=full.num_features is not None
+    )
+
+
 def is_path(source: str) -> bool:
     """Whether ``source`` names a file rather than an embedded data set."""
     return Path(source).exists() or Path(source).suffix != ""
