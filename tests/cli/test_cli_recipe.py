@@ -22,6 +22,7 @@ def test_quick_recipe_trains_plaid_with_the_conv_front_end_and_tests_once(cli, t
     assert "series-norm + conv 3x128/2 + bidirectional gru 1x128, mean-max pooling" in (
         proc.stdout + proc.stderr
     ), header
+    assert "parameters, scored as a weight average (0.995) | batching" in proc.stdout + proc.stderr
     assert "stopped by max_steps" in proc.stdout and "(537 examples)" in proc.stdout
     saved = TrainConfig.from_toml(run / "config.toml")
     recipe = TrainConfig.from_toml(recipe_path("plaid"))

@@ -134,11 +134,12 @@ def describe_run(
         front += " batch-norm + " if mcfg.frontend_norm == "batch" else " + "
     front = ("series-norm + " if mcfg.series_norm else "") + front
     pool = ", mean-max pooling" if mcfg.pooling == "mean-max" else ""
+    averaged = "" if config.ema_decay is None else f", scored as a weight average ({config.ema_decay})"
     return (
         f"{config.data_name}: {mcfg.task}, {sizes} examples | {front}{direction}{mcfg.kind} "
         f"{shape}{pool}, "
-        f"{params:,} parameters | batching {config.batching}, batch size {config.batch_size}"
-        f" | {device}{'' if precision == 'fp32' else ' ' + precision}"
+        f"{params:,} parameters{averaged} | batching {config.batching}, batch size "
+        f"{config.batch_size} | {device}{'' if precision == 'fp32' else ' ' + precision}"
     )
 
 
