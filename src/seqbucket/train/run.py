@@ -134,7 +134,8 @@ def describe_run(
         front += " batch-norm + " if mcfg.frontend_norm == "batch" else " + "
     front = ("series-norm + " if mcfg.series_norm else "") + front
     pool = ", mean-max pooling" if mcfg.pooling == "mean-max" else ""
-    averaged = "" if config.ema_decay is None else f", scored as a weight average ({config.ema_decay})"
+    ema = config.ema_decay
+    averaged = "" if ema is None else f", scored as a weight average ({ema})"
     return (
         f"{config.data_name}: {mcfg.task}, {sizes} examples | {front}{direction}{mcfg.kind} "
         f"{shape}{pool}, "
