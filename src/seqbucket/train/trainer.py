@@ -71,7 +71,9 @@ from seqbucket.train.rng import capture_rng_state, restore_rank_rng_state
 from seqbucket.train.rundir import RunDir
 from seqbucket.train.schedule import build_scheduler, schedule_length
 from seqbucket.train.selection import epoch_score, validation_fields
+from seqbucket.train.stopping import still_stopped, stop_after_epoch
 from seqbucket.train.threads import config_threads
+from seqbucket.train.update import apply_update
 from seqbucket.train.wiring import collate_batch, make_sampler
 
 
@@ -110,8 +112,9 @@ class Trainer:
         self.run = run
         self.device = device
         self.progress = progress or Progress(quiet=True)
+        self._params = list(self.model.parameters())  # what AdamW steps and the clip bounds
         self.optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=config.lr, weight_decay=config.weight_decay
+            self._params, lr=config.lr, weight_decay=config.weight_decay
         )
         self.scaler = grad_scaler(device, config.precision)  # fp16 only (see precision.py)
         # --ema-decay: what validation, best.pt and the test read (train/averaging.py)
@@ -220,11 +223,13 @@ class Trainer:
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise CheckpointError(f"checkpoint {path} lacks training state ({exc})") from None
         # A run that stopped at its epoch or step limit continues if the resumed config raised it.
-        epochs, steps = self.config.epochs, self.config.max_steps
-        if self.stop_reason == "epochs" and (epochs is None or self.epoch < epochs):
-            self.stop_reason = ""
-        if self.stop_reason == "max_steps" and (steps is None or self.global_step < steps):
-            self.stop_reason = ""
+        self.stop_reason = still_stopped(
+            self.stop_reason,
+            self.epoch,
+            self.global_step,
+            self.config.epochs,
+            self.config.max_steps,
+        )
 
     def save_last(self) -> None:
         state = self.state_dict()  # on every rank: it gathers their random states
@@ -356,20 +361,14 @@ class Trainer:
             if not math.isfinite(value):  # every rank sees the same sums: all stop together
                 self._diverged(f"the training loss became {value}", self.global_step + 1)
             loss = loss * ddp_loss_scale(mine, sums[1], self.world.size)  # 0 for a stand-in
-        if self.scaler is None:
-            if self.graphed is None:
-                loss.backward()
-            self._clip()
-            self.optimizer.step()
-            stepped = True
-        else:
-            self.scaler.scale(loss).backward()
-            self.scaler.unscale_(self.optimizer)  # clip the true gradients, not scaled ones
-            self._clip()
-            scale = self.scaler.get_scale()  # note: a CPU-GPU sync point, fp16 only
-            self.scaler.step(self.optimizer)  # skipped when a gradient is inf/NaN
-            self.scaler.update()
-            stepped = self.scaler.get_scale() >= scale  # it drops only on a skipped step
+        stepped = apply_update(
+            loss,
+            self.optimizer,
+            self._params,
+            grad_clip=self.config.grad_clip,
+            scaler=self.scaler,
+            backward=self.graphed is None,  # a replayed graph has set .grad already
+        )
         if stepped:
             self.scheduler.step()
             if self.ema is not None:
@@ -389,10 +388,6 @@ class Trainer:
             f"try a lower --lr than {self.config.lr:g} (e.g. {self.config.lr / 10:g}), then "
             f"start over with --force"
         )
-
-    def _clip(self) -> None:
-        if self.config.grad_clip is not None:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
 
     def _end_epoch(self, logger: MetricsLogger | None, *, partial: bool = False) -> dict[str, Any]:
         """Validate, log the epoch's record, track the best epoch and save ``last.pt``.
@@ -455,9 +450,7 @@ class Trainer:
         self.step_in_epoch = 0
         self.totals = EpochTotals()
         if not self.stop_reason:
-            if self.config.epochs is not None and self.epoch >= self.config.epochs:
-                self.stop_reason = "epochs"
-            elif self.config.patience is not None and self.bad_epochs >= self.config.patience:
-                self.stop_reason = "patience"
+            c = self.config
+            self.stop_reason = stop_after_epoch(self.epoch, c.epochs, self.bad_epochs, c.patience)
         self.save_last()
         return record
