@@ -1,5 +1,6 @@
 """One optimiser update from a step's loss: backward, gradient clipping, the AdamW step, and
-under fp16 the grad scaler that may skip it. A pure function of the objects it is handed, so the
+under fp16 the grad scaler that may skip it. One function of the objects it is handed (it steps
+them, and reads no trainer state), so the
 trainer's step reads as gather, forward, update."""
 
 from __future__ import annotations
