@@ -1,7 +1,6 @@
 """One optimiser update from a step's loss: backward, gradient clipping, the AdamW step, and
-under fp16 the grad scaler that may skip it. One function of the objects it is handed (it steps
-them, and reads no trainer state), so the
-trainer's step reads as gather, forward, update."""
+under fp16 the grad scaler that may skip it. It steps the objects it is handed and reads no
+trainer state, so the trainer's step reads as gather, forward, update."""
 
 from __future__ import annotations
 
